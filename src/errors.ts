@@ -1,0 +1,182 @@
+/**
+ * The typed errors of spiffe-ts. Every error the library throws on bad input is a
+ * {@linkcode SpiffeError} with a stable {@linkcode SpiffeError.code}, so callers can
+ * `switch (err.code)`; the message uses go-spiffe's wording and the original
+ * failure, if any, is kept as `cause`.
+ *
+ * @module
+ */
+
+/** The stable codes carried by {@linkcode SpiffeError}s. */
+export type SpiffeErrorCode =
+  | "ERR_SPIFFE_ID"
+  | "ERR_BUNDLE"
+  | "ERR_X509_SVID"
+  | "ERR_JWT_SVID"
+  | "ERR_WORKLOAD_API"
+  | "ERR_SOURCE_CLOSED"
+  | "ERR_AUTHORIZATION";
+
+/**
+ * The base class of every error spiffe-ts throws for bad input or a refused peer.
+ *
+ * @example Telling errors apart by code
+ * ```ts
+ * import { SpiffeError, SpiffeId } from "@spiffe-ts/spiffe";
+ * import assert from "node:assert";
+ *
+ * try {
+ *   SpiffeId.parse("spiffe://example.org/a/../b");
+ * } catch (err) {
+ *   if (!(err instanceof SpiffeError)) throw err;
+ *   assert.equal(err.code, "ERR_SPIFFE_ID");
+ *   assert.equal(err.message, "path cannot contain dot segments");
+ * }
+ * ```
+ */
+export class SpiffeError extends Error {
+  /** What kind of failure this is; stable across releases. */
+  readonly code: SpiffeErrorCode;
+
+  /**
+   * Creates an error.
+   *
+   * @param code The stable code.
+   * @param message The human-readable reason, without a final period.
+   * @param options `cause`: the underlying error, if any.
+   */
+  constructor(code: SpiffeErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * A SPIFFE ID or trust domain name that breaks the SPIFFE-ID standard.
+ *
+ * @example
+ * ```ts
+ * import { SpiffeIdError, TrustDomain } from "@spiffe-ts/spiffe";
+ *
+ * try {
+ *   TrustDomain.parse("Example.org");
+ * } catch (err) {
+ *   console.log(err instanceof SpiffeIdError); // true
+ * }
+ * ```
+ */
+export class SpiffeIdError extends SpiffeError {
+  /**
+   * Creates the error.
+   *
+   * @param message The reason, in go-spiffe's words.
+   * @param options `cause`, if any.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super("ERR_SPIFFE_ID", message, options);
+  }
+}
+
+/**
+ * A bundle that cannot be parsed, or a trust domain that has no bundle.
+ *
+ * @example
+ * ```ts
+ * import { BundleError, TrustDomain, X509BundleSet } from "@spiffe-ts/spiffe";
+ *
+ * try {
+ *   new X509BundleSet().getX509BundleForTrustDomain(TrustDomain.parse("example.org"));
+ * } catch (err) {
+ *   console.log(err instanceof BundleError); // true
+ * }
+ * ```
+ */
+export class BundleError extends SpiffeError {
+  /**
+   * Creates the error.
+   *
+   * @param message The reason, with its package prefix (`x509bundle: ...`).
+   * @param options `cause`, if any.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super("ERR_BUNDLE", message, options);
+  }
+}
+
+/**
+ * An X509-SVID that cannot be parsed, or a peer chain that fails verification.
+ *
+ * @example
+ * ```ts
+ * import { X509Svid, X509SvidError } from "@spiffe-ts/spiffe";
+ *
+ * try {
+ *   X509Svid.parse("not pem", "not pem");
+ * } catch (err) {
+ *   console.log(err instanceof X509SvidError); // true
+ * }
+ * ```
+ */
+export class X509SvidError extends SpiffeError {
+  /**
+   * Creates the error.
+   *
+   * @param message The reason, prefixed `x509svid: `.
+   * @param options `cause`, if any.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super("ERR_X509_SVID", message, options);
+  }
+}
+
+/**
+ * A JWT-SVID that cannot be parsed or fails validation.
+ *
+ * @example
+ * ```ts
+ * import { JwtSvidError } from "@spiffe-ts/spiffe";
+ *
+ * const err = new JwtSvidError("jwtsvid: token has expired");
+ * console.log(err.code); // "ERR_JWT_SVID"
+ * ```
+ */
+export class JwtSvidError extends SpiffeError {
+  /**
+   * Creates the error.
+   *
+   * @param message The reason, prefixed `jwtsvid: `.
+   * @param options `cause`, if any.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super("ERR_JWT_SVID", message, options);
+  }
+}
+
+/**
+ * A peer whose SPIFFE ID the authorizer (or matcher) refused.
+ *
+ * @example
+ * ```ts
+ * import { AuthorizationError, matchId, SpiffeId } from "@spiffe-ts/spiffe";
+ *
+ * const match = matchId(SpiffeId.parse("spiffe://example.org/server"));
+ * try {
+ *   match(SpiffeId.parse("spiffe://example.org/client"));
+ * } catch (err) {
+ *   console.log(err instanceof AuthorizationError); // true
+ *   console.log((err as Error).message); // unexpected ID "spiffe://example.org/client"
+ * }
+ * ```
+ */
+export class AuthorizationError extends SpiffeError {
+  /**
+   * Creates the error.
+   *
+   * @param message The reason, e.g. `unexpected ID "spiffe://example.org/x"`.
+   * @param options `cause`, if any.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super("ERR_AUTHORIZATION", message, options);
+  }
+}

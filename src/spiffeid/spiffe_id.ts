@@ -1,0 +1,176 @@
+import { splitId, validateIdLength, validatePath, validatePathSegment } from "./_validate.ts";
+import { TrustDomain } from "./trust_domain.ts";
+
+/**
+ * A SPIFFE ID: `spiffe://<trust domain><path>`, e.g. `spiffe://example.org/server`.
+ *
+ * Parsing is byte-exact per the SPIFFE-ID standard (never `new URL()`): nothing is
+ * case-folded or normalized, so every valid ID has exactly one spelling and equality is
+ * string equality. IDs longer than 2048 bytes and trust domains longer than 255 bytes are
+ * rejected.
+ *
+ * @example Parsing and inspecting an ID
+ * ```ts
+ * import { SpiffeId, TrustDomain } from "@spiffe-ts/spiffe";
+ *
+ * const id = SpiffeId.parse("spiffe://example.org/server");
+ * console.log(id.trustDomain.name); // "example.org"
+ * console.log(id.path); // "/server"
+ * console.log(id.memberOf(TrustDomain.parse("example.org"))); // true
+ * ```
+ */
+export class SpiffeId {
+  readonly #trustDomain: TrustDomain;
+  readonly #path: string;
+  readonly #text: string;
+
+  private constructor(trustDomain: TrustDomain, path: string) {
+    this.#trustDomain = trustDomain;
+    this.#path = path;
+    this.#text = `spiffe://${trustDomain.name}${path}`;
+  }
+
+  /**
+   * Parses a SPIFFE ID string.
+   *
+   * @param text The ID, e.g. `spiffe://example.org/server`.
+   * @returns The ID.
+   * @throws {SpiffeIdError} With go-spiffe's reason, e.g. `scheme is missing or invalid`,
+   * `path cannot contain dot segments`, `path cannot have a trailing slash`.
+   *
+   * @example
+   * ```ts
+   * import { SpiffeId } from "@spiffe-ts/spiffe";
+   *
+   * console.log(SpiffeId.parse("spiffe://example.org/a/b").path); // "/a/b"
+   * ```
+   */
+  static parse(text: string): SpiffeId {
+    const parts = splitId(text);
+    return new SpiffeId(TrustDomain.parse(parts.trustDomain), parts.path);
+  }
+
+  /**
+   * Builds an ID from a trust domain and a path that starts with `/` (or is empty, for
+   * the trust domain's own ID).
+   *
+   * @param trustDomain The trust domain.
+   * @param path The path, e.g. `/server`.
+   * @returns The ID.
+   * @throws {SpiffeIdError} When the path is invalid, e.g. `path must have a leading slash`.
+   *
+   * @example
+   * ```ts
+   * import { SpiffeId, TrustDomain } from "@spiffe-ts/spiffe";
+   *
+   * const id = SpiffeId.fromPath(TrustDomain.parse("example.org"), "/server");
+   * console.log(id.toString()); // "spiffe://example.org/server"
+   * ```
+   */
+  static fromPath(trustDomain: TrustDomain, path: string): SpiffeId {
+    validatePath(path);
+    validateIdLength(trustDomain.name, path);
+    return new SpiffeId(trustDomain, path);
+  }
+
+  /**
+   * Builds an ID from a trust domain and path segments, each without `/`.
+   *
+   * @param trustDomain The trust domain.
+   * @param segments The path segments, e.g. `"ns", "prod"`.
+   * @returns The ID.
+   * @throws {SpiffeIdError} When a segment is empty, `.`, `..` or has a bad character.
+   *
+   * @example
+   * ```ts
+   * import { SpiffeId, TrustDomain } from "@spiffe-ts/spiffe";
+   *
+   * const id = SpiffeId.fromSegments(TrustDomain.parse("example.org"), "ns", "prod");
+   * console.log(id.toString()); // "spiffe://example.org/ns/prod"
+   * ```
+   */
+  static fromSegments(trustDomain: TrustDomain, ...segments: string[]): SpiffeId {
+    for (const segment of segments) validatePathSegment(segment);
+    const path = segments.map((segment) => `/${segment}`).join("");
+    validateIdLength(trustDomain.name, path);
+    return new SpiffeId(trustDomain, path);
+  }
+
+  /** The trust domain the ID belongs to. */
+  get trustDomain(): TrustDomain {
+    return this.#trustDomain;
+  }
+
+  /** The path, e.g. `/server`; `""` for the trust domain's own (root) ID. */
+  get path(): string {
+    return this.#path;
+  }
+
+  /**
+   * Whether the ID belongs to `trustDomain`.
+   *
+   * @param trustDomain The trust domain to test.
+   * @returns `true` when the ID's trust domain is `trustDomain`.
+   *
+   * @example
+   * ```ts
+   * import { SpiffeId, TrustDomain } from "@spiffe-ts/spiffe";
+   *
+   * const id = SpiffeId.parse("spiffe://example.org/server");
+   * console.log(id.memberOf(TrustDomain.parse("other.org"))); // false
+   * ```
+   */
+  memberOf(trustDomain: TrustDomain): boolean {
+    return this.#trustDomain.equals(trustDomain);
+  }
+
+  /**
+   * Whether `other` is the same ID.
+   *
+   * @param other The ID to compare with.
+   * @returns `true` when both spell the same ID.
+   *
+   * @example
+   * ```ts
+   * import { SpiffeId } from "@spiffe-ts/spiffe";
+   *
+   * const a = SpiffeId.parse("spiffe://example.org/a");
+   * console.log(a.equals(SpiffeId.parse("spiffe://example.org/a"))); // true
+   * ```
+   */
+  equals(other: SpiffeId): boolean {
+    return this.#text === other.#text;
+  }
+
+  /**
+   * The ID as a string.
+   *
+   * @returns e.g. `spiffe://example.org/server`.
+   *
+   * @example
+   * ```ts
+   * import { SpiffeId } from "@spiffe-ts/spiffe";
+   *
+   * console.log(`${SpiffeId.parse("spiffe://example.org/a")}`); // "spiffe://example.org/a"
+   * ```
+   */
+  toString(): string {
+    return this.#text;
+  }
+
+  /**
+   * The ID as a string, so that `JSON.stringify` writes it.
+   *
+   * @returns e.g. `spiffe://example.org/server`.
+   *
+   * @example
+   * ```ts
+   * import { SpiffeId } from "@spiffe-ts/spiffe";
+   *
+   * console.log(JSON.stringify([SpiffeId.parse("spiffe://example.org/a")]));
+   * ```
+   */
+  toJSON(): string {
+    return this.#text;
+  }
+}

@@ -1,0 +1,117 @@
+import { splitId, validateTrustDomainName } from "./_validate.ts";
+
+/**
+ * A SPIFFE trust domain: the authority part of a SPIFFE ID, e.g. `example.org`.
+ *
+ * Instances are immutable and compare by name with {@linkcode TrustDomain.equals}.
+ *
+ * @example Parsing a trust domain
+ * ```ts
+ * import { TrustDomain } from "@spiffe-ts/spiffe";
+ *
+ * const td = TrustDomain.parse("example.org");
+ * console.log(td.name); // "example.org"
+ * console.log(td.idString()); // "spiffe://example.org"
+ * console.log(TrustDomain.parse("spiffe://example.org/workload").equals(td)); // true
+ * ```
+ */
+export class TrustDomain {
+  readonly #name: string;
+
+  private constructor(name: string) {
+    this.#name = name;
+  }
+
+  /**
+   * Parses a trust domain from a bare name (`example.org`) or from any valid SPIFFE ID
+   * (`spiffe://example.org/path`), whose trust domain it takes, as go-spiffe's
+   * `TrustDomainFromString` does. Nothing is case-folded: uppercase is an error.
+   *
+   * @param text The name or SPIFFE ID.
+   * @returns The trust domain.
+   * @throws {SpiffeIdError} When the text breaks the SPIFFE-ID rules, e.g. `trust domain
+   * characters are limited to lowercase letters, numbers, dots, dashes, and underscores`.
+   *
+   * @example
+   * ```ts
+   * import { TrustDomain } from "@spiffe-ts/spiffe";
+   *
+   * console.log(TrustDomain.parse("spiffe://example.org").name); // "example.org"
+   * ```
+   */
+  static parse(text: string): TrustDomain {
+    if (text.includes(":/")) return new TrustDomain(splitId(text).trustDomain);
+    validateTrustDomainName(text);
+    return new TrustDomain(text);
+  }
+
+  /** The trust domain name, e.g. `example.org`. */
+  get name(): string {
+    return this.#name;
+  }
+
+  /**
+   * The SPIFFE ID of the trust domain itself, as a string.
+   *
+   * @returns e.g. `spiffe://example.org`.
+   *
+   * @example
+   * ```ts
+   * import { TrustDomain } from "@spiffe-ts/spiffe";
+   *
+   * console.log(TrustDomain.parse("example.org").idString()); // "spiffe://example.org"
+   * ```
+   */
+  idString(): string {
+    return `spiffe://${this.#name}`;
+  }
+
+  /**
+   * Whether `other` is the same trust domain.
+   *
+   * @param other The trust domain to compare with.
+   * @returns `true` when the names are equal.
+   *
+   * @example
+   * ```ts
+   * import { TrustDomain } from "@spiffe-ts/spiffe";
+   *
+   * console.log(TrustDomain.parse("a.org").equals(TrustDomain.parse("a.org"))); // true
+   * ```
+   */
+  equals(other: TrustDomain): boolean {
+    return this.#name === other.#name;
+  }
+
+  /**
+   * The trust domain name.
+   *
+   * @returns e.g. `example.org`.
+   *
+   * @example
+   * ```ts
+   * import { TrustDomain } from "@spiffe-ts/spiffe";
+   *
+   * console.log(`${TrustDomain.parse("example.org")}`); // "example.org"
+   * ```
+   */
+  toString(): string {
+    return this.#name;
+  }
+
+  /**
+   * The trust domain name, so that `JSON.stringify` writes the name.
+   *
+   * @returns e.g. `example.org`.
+   *
+   * @example
+   * ```ts
+   * import { TrustDomain } from "@spiffe-ts/spiffe";
+   *
+   * console.log(JSON.stringify({ td: TrustDomain.parse("example.org") })); // {"td":"example.org"}
+   * ```
+   */
+  toJSON(): string {
+    return this.#name;
+  }
+}
