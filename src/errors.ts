@@ -180,3 +180,13 @@ export class AuthorizationError extends SpiffeError {
     super("ERR_AUTHORIZATION", message, options);
   }
 }
+
+/**
+ * The message of any thrown value, for wrapping it into a typed error.
+ *
+ * @param err What was thrown.
+ * @returns Its message, or its string form.
+ */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

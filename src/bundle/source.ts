@@ -1,0 +1,81 @@
+import type { TrustDomain } from "../spiffeid/trust_domain.ts";
+import type { JwtBundle } from "./jwt_bundle.ts";
+import type { SpiffeBundle } from "./spiffe_bundle.ts";
+import type { X509Bundle } from "./x509_bundle.ts";
+
+/**
+ * Anything that can hand out the X.509 bundle of a trust domain: an `X509Bundle` (for its own
+ * trust domain), an `X509BundleSet`, a `SpiffeBundle`, a `BundleSet`, or a live Workload API
+ * source. X509-SVID verification depends on this one method only.
+ *
+ * @example Writing a source
+ * ```ts
+ * import assert from "node:assert";
+ * import { TrustDomain, X509Bundle, type X509BundleSource } from "@spiffe-ts/spiffe";
+ *
+ * const td = TrustDomain.parse("example.org");
+ * const source: X509BundleSource = new X509Bundle(td);
+ * assert.equal(source.getX509BundleForTrustDomain(td).trustDomain.name, "example.org");
+ * ```
+ */
+export interface X509BundleSource {
+  /**
+   * The X.509 bundle of a trust domain.
+   *
+   * @param trustDomain The trust domain, usually the peer SVID's.
+   * @returns The bundle; treat it as read-only.
+   * @throws {BundleError} When the source has no bundle for the trust domain.
+   */
+  getX509BundleForTrustDomain(trustDomain: TrustDomain): X509Bundle;
+}
+
+/**
+ * Anything that can hand out the JWT bundle of a trust domain: a `JwtBundle`, a `JwtBundleSet`, a
+ * `SpiffeBundle`, a `BundleSet`, or a live Workload API source. JWT-SVID validation depends on
+ * this one method only.
+ *
+ * @example Writing a source
+ * ```ts
+ * import assert from "node:assert";
+ * import { JwtBundle, type JwtBundleSource, TrustDomain } from "@spiffe-ts/spiffe";
+ *
+ * const td = TrustDomain.parse("example.org");
+ * const source: JwtBundleSource = new JwtBundle(td);
+ * assert.equal(source.getJwtBundleForTrustDomain(td).trustDomain.name, "example.org");
+ * ```
+ */
+export interface JwtBundleSource {
+  /**
+   * The JWT bundle of a trust domain.
+   *
+   * @param trustDomain The trust domain, usually the token subject's.
+   * @returns The bundle; treat it as read-only.
+   * @throws {BundleError} When the source has no bundle for the trust domain.
+   */
+  getJwtBundleForTrustDomain(trustDomain: TrustDomain): JwtBundle;
+}
+
+/**
+ * Anything that can hand out the SPIFFE bundle of a trust domain: a `SpiffeBundle`, a
+ * `BundleSet`, or a live Workload API source.
+ *
+ * @example Writing a source
+ * ```ts
+ * import assert from "node:assert";
+ * import { SpiffeBundle, type SpiffeBundleSource, TrustDomain } from "@spiffe-ts/spiffe";
+ *
+ * const td = TrustDomain.parse("example.org");
+ * const source: SpiffeBundleSource = new SpiffeBundle(td);
+ * assert.equal(source.getBundleForTrustDomain(td).trustDomain.name, "example.org");
+ * ```
+ */
+export interface SpiffeBundleSource {
+  /**
+   * The SPIFFE bundle of a trust domain.
+   *
+   * @param trustDomain The trust domain.
+   * @returns The bundle; treat it as read-only.
+   * @throws {BundleError} When the source has no bundle for the trust domain.
+   */
+  getBundleForTrustDomain(trustDomain: TrustDomain): SpiffeBundle;
+}

@@ -1,0 +1,174 @@
+// One parsed certificate: node:crypto's X509Certificate for signatures and the public
+// object, plus the extension facts node:crypto does not expose (key usage bits,
+// criticality, path length, name constraints), read with @peculiar/asn1-x509.
+// Parsing is cached by DER so a peer presenting the same chain is parsed once.
+import { X509Certificate } from "node:crypto";
+import { Buffer } from "node:buffer";
+import { parseCertificateDer } from "../bundle/_certificate.ts";
+import { AsnConvert } from "@peculiar/asn1-schema";
+import {
+  AuthorityKeyIdentifier,
+  BasicConstraints,
+  Certificate,
+  ExtendedKeyUsage,
+  type GeneralName,
+  id_ce_authorityKeyIdentifier,
+  id_ce_basicConstraints,
+  id_ce_certificatePolicies,
+  id_ce_extKeyUsage,
+  id_ce_keyUsage,
+  id_ce_nameConstraints,
+  id_ce_subjectAltName,
+  id_ce_subjectKeyIdentifier,
+  KeyUsage,
+  NameConstraints,
+  SubjectAlternativeName,
+  SubjectKeyIdentifier,
+} from "@peculiar/asn1-x509";
+
+/** Key usage bits, as in RFC 5280 §4.2.1.3 (bit 0 = digitalSignature). */
+export const KeyUsageBit = {
+  digitalSignature: 1,
+  keyCertSign: 32,
+  cRLSign: 64,
+} as const;
+
+/** Extended key usage OIDs a SPIFFE leaf must carry when it has the extension. */
+export const EKU_SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
+export const EKU_CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
+
+/** Extensions whose meaning path validation enforces, so they may be critical. */
+const HANDLED_EXTENSIONS = new Set([
+  id_ce_basicConstraints,
+  id_ce_keyUsage,
+  id_ce_extKeyUsage,
+  id_ce_subjectAltName,
+  id_ce_nameConstraints,
+  id_ce_subjectKeyIdentifier,
+  id_ce_authorityKeyIdentifier,
+  id_ce_certificatePolicies, // any policy is acceptable, as in Go and OpenSSL defaults
+]);
+
+/** The facts verification needs about one certificate. */
+export interface ParsedCertificate {
+  /** The DER bytes, base64: the cache key and the identity of the certificate. */
+  readonly key: string;
+  readonly x509: X509Certificate;
+  readonly subject: string;
+  readonly issuer: string;
+  readonly notBefore: number;
+  readonly notAfter: number;
+  readonly isCA: boolean;
+  /** Maximum number of intermediates below this CA, if constrained. */
+  readonly maxPathLength: number | undefined;
+  /** Key usage bit flags, or `undefined` when the extension is absent. */
+  readonly keyUsage: number | undefined;
+  /** Extended key usage OIDs, or `undefined` when the extension is absent. */
+  readonly extKeyUsage: readonly string[] | undefined;
+  readonly sans: readonly GeneralName[];
+  readonly nameConstraints: NameConstraints | undefined;
+  /** OIDs of critical extensions that validation does not understand. */
+  readonly unhandledCritical: readonly string[];
+  readonly subjectKeyId: string | undefined;
+  readonly authorityKeyId: string | undefined;
+}
+
+const CACHE_LIMIT = 4096;
+const cache = new Map<string, ParsedCertificate>();
+
+/** Bytes to the base64 key used for caching and comparing certificates. */
+export function derKey(der: Uint8Array): string {
+  return Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString("base64");
+}
+
+/**
+ * Parses a DER certificate (or takes an X509Certificate), cached by DER.
+ * Throws a plain Error describing the failure; callers wrap it.
+ */
+export function parseCertificate(input: Uint8Array | X509Certificate): ParsedCertificate {
+  const der = input instanceof X509Certificate ? input.raw : input;
+  const key = derKey(der);
+  const hit = cache.get(key);
+  if (hit !== undefined) {
+    // Refresh recency: a Map iterates in insertion order, oldest first.
+    cache.delete(key);
+    cache.set(key, hit);
+    return hit;
+  }
+  const parsed = parseUncached(key, der, input instanceof X509Certificate ? input : undefined);
+  if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
+  cache.set(key, parsed);
+  return parsed;
+}
+
+function parseUncached(
+  key: string,
+  der: Uint8Array,
+  x509: X509Certificate | undefined,
+): ParsedCertificate {
+  // Trailing bytes are refused, so one certificate has exactly one cache key.
+  const node = x509 ?? parseCertificateDer(der);
+  const asn = AsnConvert.parse(der, Certificate);
+  const tbs = asn.tbsCertificate;
+  let isCA = false;
+  let maxPathLength: number | undefined;
+  let keyUsage: number | undefined;
+  let extKeyUsage: string[] | undefined;
+  let sans: GeneralName[] = [];
+  let nameConstraints: NameConstraints | undefined;
+  let subjectKeyId: string | undefined;
+  let authorityKeyId: string | undefined;
+  const unhandledCritical: string[] = [];
+  const seen = new Set<string>();
+  for (const ext of tbs.extensions ?? []) {
+    if (seen.has(ext.extnID)) throw new Error(`duplicate extension ${ext.extnID}`);
+    seen.add(ext.extnID);
+    const value = ext.extnValue.buffer;
+    switch (ext.extnID) {
+      case id_ce_basicConstraints: {
+        const bc = AsnConvert.parse(value, BasicConstraints);
+        isCA = bc.cA;
+        maxPathLength = bc.cA ? bc.pathLenConstraint : undefined;
+        break;
+      }
+      case id_ce_keyUsage:
+        keyUsage = AsnConvert.parse(value, KeyUsage).toNumber();
+        break;
+      case id_ce_extKeyUsage:
+        extKeyUsage = [...AsnConvert.parse(value, ExtendedKeyUsage)];
+        break;
+      case id_ce_subjectAltName:
+        sans = [...AsnConvert.parse(value, SubjectAlternativeName)];
+        break;
+      case id_ce_nameConstraints:
+        nameConstraints = AsnConvert.parse(value, NameConstraints);
+        break;
+      case id_ce_subjectKeyIdentifier:
+        subjectKeyId = derKey(new Uint8Array(AsnConvert.parse(value, SubjectKeyIdentifier).buffer));
+        break;
+      case id_ce_authorityKeyIdentifier: {
+        const id = AsnConvert.parse(value, AuthorityKeyIdentifier).keyIdentifier;
+        authorityKeyId = id === undefined ? undefined : derKey(new Uint8Array(id.buffer));
+        break;
+      }
+    }
+    if (ext.critical && !HANDLED_EXTENSIONS.has(ext.extnID)) unhandledCritical.push(ext.extnID);
+  }
+  return {
+    key,
+    x509: node,
+    subject: derKey(new Uint8Array(AsnConvert.serialize(tbs.subject))),
+    issuer: derKey(new Uint8Array(AsnConvert.serialize(tbs.issuer))),
+    notBefore: tbs.validity.notBefore.getTime().getTime(),
+    notAfter: tbs.validity.notAfter.getTime().getTime(),
+    isCA,
+    maxPathLength,
+    keyUsage,
+    extKeyUsage,
+    sans,
+    nameConstraints,
+    unhandledCritical,
+    subjectKeyId,
+    authorityKeyId,
+  };
+}
