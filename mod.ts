@@ -7,9 +7,11 @@ export {
   AuthorizationError,
   BundleError,
   JwtSvidError,
+  SourceClosedError,
   SpiffeError,
   type SpiffeErrorCode,
   SpiffeIdError,
+  WorkloadApiError,
   X509SvidError,
 } from "./src/errors.ts";
 export {
@@ -36,6 +38,8 @@ export {
   type X509BundleSource,
 } from "./src/bundle/mod.ts";
 export {
+  JwtSvid,
+  type JwtSvidParseOptions,
   type VerifiedX509Svid,
   verifyX509Svid,
   type VerifyX509SvidOptions,
@@ -47,6 +51,32 @@ export {
   type X509SvidSource,
 } from "./src/svid/mod.ts";
 export {
+  type Backoff,
+  type BackoffStrategy,
+  exponentialBackoff,
+  type ExponentialBackoffOptions,
+  linearBackoff,
+} from "./src/workloadapi/backoff.ts";
+export { type Logger, nullLogger } from "./src/workloadapi/logger.ts";
+export type { X509Context } from "./src/workloadapi/x509_context.ts";
+export {
+  type CallOptions,
+  type JwtBundlesWatcher,
+  type JwtSvidParams,
+  WorkloadApiClient,
+  type WorkloadApiClientOptions,
+  type X509BundlesWatcher,
+  type X509ContextWatcher,
+} from "./src/workloadapi/client.ts";
+export type { SourceOptions } from "./src/workloadapi/_source_core.ts";
+export {
+  X509Source,
+  type X509SourceOptions,
+  type X509SourceSnapshot,
+} from "./src/workloadapi/x509_source.ts";
+export { JwtSource } from "./src/workloadapi/jwt_source.ts";
+export { BundleSource, type BundleSourceSnapshot } from "./src/workloadapi/bundle_source.ts";
+export {
   authorizeAny,
   authorizeId,
   authorizeMatches,
@@ -54,3 +84,54 @@ export {
   authorizeOneOf,
   type Authorizer,
 } from "./src/tls/authorizer.ts";
+export {
+  mtlsClientOptions,
+  mtlsWebClientOptions,
+  tlsClientOptions,
+} from "./src/tls/client_options.ts";
+export {
+  bindSpiffeServer,
+  mtlsServerOptions,
+  mtlsWebServerOptions,
+  type SpiffeServerOptions,
+  tlsServerOptions,
+  type WebCertificate,
+} from "./src/tls/server_options.ts";
+export { peerIdFromSocket } from "./src/tls/peer.ts";
+export {
+  type ClientMode,
+  type ModeSources,
+  mtlsClient,
+  mtlsClientWithRawConfig,
+  mtlsClientWithSource,
+  mtlsClientWithSourceOptions,
+  mtlsServer,
+  mtlsServerWithRawConfig,
+  mtlsServerWithSource,
+  mtlsServerWithSourceOptions,
+  mtlsWebClient,
+  mtlsWebClientWithRawConfig,
+  mtlsWebClientWithSource,
+  mtlsWebClientWithSourceOptions,
+  mtlsWebServer,
+  mtlsWebServerWithRawConfig,
+  mtlsWebServerWithSource,
+  mtlsWebServerWithSourceOptions,
+  type ServerMode,
+  tlsClient,
+  tlsClientWithRawConfig,
+  tlsClientWithSource,
+  tlsClientWithSourceOptions,
+  tlsServer,
+  tlsServerWithRawConfig,
+  tlsServerWithSource,
+  tlsServerWithSourceOptions,
+  type X509SvidAndBundleSource,
+} from "./src/tls/mode.ts";
+export { dial, type DialAddress, type DialOptions, dialWithMode } from "./src/tls/dial.ts";
+export {
+  listen,
+  type ListenAddress,
+  type ListenOptions,
+  listenWithMode,
+} from "./src/tls/listen.ts";

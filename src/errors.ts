@@ -182,6 +182,93 @@ export class AuthorizationError extends SpiffeError {
 }
 
 /**
+ * A Workload API call or watch that failed. `grpcCode` carries the gRPC status code
+ * when the failure came from the server or the transport (e.g. 7 = PermissionDenied,
+ * 14 = Unavailable), and `grpcStatus` its name.
+ *
+ * @example
+ * ```ts
+ * import { WorkloadApiError } from "@spiffe-ts/spiffe";
+ *
+ * const err = new WorkloadApiError("no identity issued", { grpcCode: 7 });
+ * console.log(err.grpcStatus); // "PERMISSION_DENIED"
+ * ```
+ */
+export class WorkloadApiError extends SpiffeError {
+  /** The gRPC status code, when there is one. */
+  readonly grpcCode: number | undefined;
+
+  /**
+   * Creates the error.
+   *
+   * @param message The reason.
+   * @param options `grpcCode`: the gRPC status code; `cause`, if any.
+   */
+  constructor(message: string, options: ErrorOptions & { grpcCode?: number } = {}) {
+    super("ERR_WORKLOAD_API", message, options);
+    this.grpcCode = options.grpcCode;
+  }
+
+  /** The name of the gRPC status code (e.g. `UNAVAILABLE`), or `undefined`. */
+  get grpcStatus(): string | undefined {
+    return this.grpcCode === undefined ? undefined : grpcStatusName(this.grpcCode);
+  }
+}
+
+const GRPC_STATUS_NAMES: readonly string[] = [
+  "OK",
+  "CANCELLED",
+  "UNKNOWN",
+  "INVALID_ARGUMENT",
+  "DEADLINE_EXCEEDED",
+  "NOT_FOUND",
+  "ALREADY_EXISTS",
+  "PERMISSION_DENIED",
+  "RESOURCE_EXHAUSTED",
+  "FAILED_PRECONDITION",
+  "ABORTED",
+  "OUT_OF_RANGE",
+  "UNIMPLEMENTED",
+  "INTERNAL",
+  "UNAVAILABLE",
+  "DATA_LOSS",
+  "UNAUTHENTICATED",
+];
+
+/**
+ * The name of a gRPC status code.
+ *
+ * @param code The numeric code.
+ * @returns e.g. `UNAVAILABLE`, or `CODE_<n>` for codes gRPC does not define.
+ */
+export function grpcStatusName(code: number): string {
+  return GRPC_STATUS_NAMES[code] ?? `CODE_${code}`;
+}
+
+/**
+ * A call on a source (or client) that was already closed.
+ *
+ * @example
+ * ```ts
+ * import { SourceClosedError } from "@spiffe-ts/spiffe";
+ *
+ * const err = new SourceClosedError("x509source: source is closed");
+ * console.log(err.code); // "ERR_SOURCE_CLOSED"
+ * ```
+ */
+export class SourceClosedError extends SpiffeError {
+  /**
+   * Creates the error.
+   *
+   * @param message The reason, e.g. `x509source: source is closed`.
+   * @param options `cause`, if any.
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super("ERR_SOURCE_CLOSED", message, options);
+  }
+}
+
+/**
  * The message of any thrown value, for wrapping it into a typed error.
  *
  * @param err What was thrown.

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { createPublicKey, type JsonWebKey, type KeyObject } from "node:crypto";
+import { createPublicKey, type KeyObject } from "node:crypto";
 
 /**
  * The public members of each key type `node:crypto` imports. Anything else in a JWK, in
@@ -60,7 +60,7 @@ export function publicKeyFromJwk(jwk: Record<string, unknown>): KeyObject {
     if (typeof value !== "string") throw new TypeError(`JWK member "${name}" must be a string`);
     key[name] = value;
   }
-  return createPublicKey({ key: key as JsonWebKey, format: "jwk" });
+  return createPublicKey({ key, format: "jwk" } as Parameters<typeof createPublicKey>[0]);
 }
 
 /**

@@ -20,6 +20,7 @@ export {
   type X509SvidPem,
   type X509SvidSource,
 } from "./x509_svid.ts";
+export { JwtSvid, type JwtSvidParseOptions } from "./jwt_svid.ts";
 export {
   type VerifiedX509Svid,
   verifyX509Svid,

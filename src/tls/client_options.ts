@@ -1,0 +1,136 @@
+import type { ConnectionOptions } from "node:tls";
+import type { X509BundleSource } from "../bundle/source.ts";
+import type { X509SvidSource } from "../svid/x509_svid.ts";
+import type { Authorizer } from "./authorizer.ts";
+import { listX509Bundles } from "./_bundles.ts";
+import { secureContextFor } from "./_secure_context.ts";
+import { verifyPeer } from "./peer.ts";
+
+function requireAuthorizer(authorizer: Authorizer): void {
+  if (typeof authorizer !== "function") {
+    throw new TypeError("an authorizer is required (use authorizeAny() to allow any SPIFFE peer)");
+  }
+}
+
+/** The SPIFFE check that replaces the hostname check: verify per trust domain, then authorize. */
+function spiffeServerCheck(bundleSource: X509BundleSource, authorizer: Authorizer) {
+  return (
+    _hostname: string,
+    cert: Parameters<NonNullable<ConnectionOptions["checkServerIdentity"]>>[1],
+  ) => {
+    try {
+      verifyPeer(cert, bundleSource, authorizer);
+      return undefined;
+    } catch (err) {
+      return err as Error;
+    }
+  };
+}
+
+function spiffeClient(
+  svidSource: X509SvidSource | undefined,
+  bundleSource: X509BundleSource,
+  authorizer: Authorizer,
+): ConnectionOptions {
+  requireAuthorizer(authorizer);
+  return {
+    secureContext: secureContextFor({
+      svid: svidSource?.getX509Svid(),
+      bundles: listX509Bundles(bundleSource),
+    }),
+    rejectUnauthorized: true,
+    checkServerIdentity: spiffeServerCheck(bundleSource, authorizer),
+  };
+}
+
+/**
+ * `node:tls` client options that authenticate the server by SPIFFE and present no client
+ * certificate (go-spiffe's `tlsconfig.TLSClientConfig`). The server's chain must anchor in
+ * the bundle of its own trust domain and pass `authorizer`; the system roots are never
+ * used and the hostname check is replaced by these checks. Build the options per dial:
+ * they hold the current bundles (the secure context is cached per bundle state).
+ *
+ * @param bundleSource The bundles to trust (an X509Source, BundleSource, bundle or set).
+ * @param authorizer Decides on the server's SPIFFE ID.
+ * @returns Options for `tls.connect`, `https.request` or an undici `Agent`'s `connect`.
+ * @throws {TypeError} Without an authorizer.
+ *
+ * @example
+ * ```ts ignore
+ * import { authorizeId, tlsClientOptions, type BundleSource } from "@spiffe-ts/spiffe";
+ * import tls from "node:tls";
+ *
+ * declare const bundles: BundleSource;
+ * const socket = tls.connect({
+ *   host: "localhost",
+ *   port: 8443,
+ *   ...tlsClientOptions(bundles, authorizeId("spiffe://example.org/server")),
+ * });
+ * ```
+ */
+export function tlsClientOptions(
+  bundleSource: X509BundleSource,
+  authorizer: Authorizer,
+): ConnectionOptions {
+  return spiffeClient(undefined, bundleSource, authorizer);
+}
+
+/**
+ * `node:tls` client options for SPIFFE mutual TLS (go-spiffe's
+ * `tlsconfig.MTLSClientConfig`): present the current X509-SVID, authenticate the server
+ * by SPIFFE (per-trust-domain bundle, then `authorizer`), never the system roots.
+ *
+ * @param svidSource Where the client's SVID comes from (an X509Source or an X509Svid).
+ * @param bundleSource The bundles to trust.
+ * @param authorizer Decides on the server's SPIFFE ID.
+ * @returns Options for `tls.connect`, `https.request` or an undici `Agent`'s `connect`.
+ * @throws {TypeError} Without an authorizer.
+ *
+ * @example
+ * ```ts ignore
+ * import { authorizeId, mtlsClientOptions, X509Source } from "@spiffe-ts/spiffe";
+ * import https from "node:https";
+ *
+ * const source = await X509Source.create();
+ * https.get("https://localhost:8443/", {
+ *   ...mtlsClientOptions(source, source, authorizeId("spiffe://example.org/server")),
+ *   agent: false,
+ * });
+ * ```
+ */
+export function mtlsClientOptions(
+  svidSource: X509SvidSource,
+  bundleSource: X509BundleSource,
+  authorizer: Authorizer,
+): ConnectionOptions {
+  return spiffeClient(svidSource, bundleSource, authorizer);
+}
+
+/**
+ * `node:tls` client options that present the X509-SVID and authenticate the server the
+ * Web PKI way (go-spiffe's `tlsconfig.MTLSWebClientConfig`): the server's certificate
+ * must chain to `roots` and match the host name.
+ *
+ * @param svidSource Where the client's SVID comes from.
+ * @param roots PEM certificates to trust for the server. When omitted, Node's built-in
+ * Web PKI roots are used: this mode authenticates a web server, not a SPIFFE peer.
+ * @returns Options for `tls.connect`, `https.request` or an undici `Agent`'s `connect`.
+ *
+ * @example
+ * ```ts ignore
+ * import { mtlsWebClientOptions, X509Source } from "@spiffe-ts/spiffe";
+ *
+ * declare const webRootPem: string;
+ * const source = await X509Source.create();
+ * const options = mtlsWebClientOptions(source, [webRootPem]);
+ * ```
+ */
+export function mtlsWebClientOptions(
+  svidSource: X509SvidSource,
+  roots?: string[],
+): ConnectionOptions {
+  return {
+    secureContext: secureContextFor({ svid: svidSource.getX509Svid(), roots }),
+    rejectUnauthorized: true,
+  };
+}

@@ -1,0 +1,129 @@
+import { connect, type ConnectionOptions, type TLSSocket } from "node:tls";
+import type { Authorizer } from "./authorizer.ts";
+import { mtlsClientOptions, mtlsWebClientOptions, tlsClientOptions } from "./client_options.ts";
+import { type ClientMode, mtlsClient } from "./mode.ts";
+import { resolveSources } from "./_mode_sources.ts";
+import { peerIdFromSocket, rememberPeer } from "./peer.ts";
+
+/** Where to dial. */
+export interface DialAddress {
+  /** Host name or IP address. */
+  hostname: string;
+  /** TCP port. */
+  port: number;
+}
+
+/** Options of {@linkcode dialWithMode}. */
+export interface DialOptions {
+  /** Aborts the dial (connect and handshake). */
+  signal?: AbortSignal;
+  /**
+   * Milliseconds the connect and handshake may take.
+   *
+   * @default {30000}
+   */
+  timeout?: number;
+  /**
+   * More `node:tls` connect options (e.g. `ALPNProtocols`, `servername`); the SPIFFE
+   * options win where both set a field.
+   *
+   * @default {{}}
+   */
+  tlsOptions?: ConnectionOptions;
+}
+
+/**
+ * Dials a TLS server with one of go-spiffe's client modes and resolves once the
+ * handshake finished and the server was verified and authorized (go-spiffe's
+ * `spiffetls.DialWithMode`). A source the mode makes is closed with the socket.
+ *
+ * @param address The server's host name and port.
+ * @param mode A client mode, e.g. `mtlsClientWithSource(authorizeId(id), source)`.
+ * @param options `signal`, `timeout`, extra `tlsOptions`.
+ * @returns The connected socket; `peerIdFromSocket(socket)` names the server.
+ * @throws {AuthorizationError} When the server's ID is refused (`unexpected ID "..."`).
+ * @throws {X509SvidError} When the server's chain is not a valid X509-SVID of a trusted
+ * trust domain.
+ *
+ * @example
+ * ```ts ignore
+ * import { authorizeId, dialWithMode, mtlsClientWithSource, X509Source } from "@spiffe-ts/spiffe";
+ *
+ * const source = await X509Source.create();
+ * const socket = await dialWithMode(
+ *   { hostname: "localhost", port: 55555 },
+ *   mtlsClientWithSource(authorizeId("spiffe://example.org/server"), source),
+ * );
+ * socket.end("Hello server\n");
+ * ```
+ */
+export async function dialWithMode(
+  address: DialAddress,
+  mode: ClientMode,
+  options: DialOptions = {},
+): Promise<TLSSocket> {
+  const signal = AbortSignal.any([
+    AbortSignal.timeout(options.timeout ?? 30_000),
+    ...(options.signal ? [options.signal] : []),
+  ]);
+  signal.throwIfAborted();
+  const { svidSource, bundleSource, owned } = await resolveSources(mode);
+  try {
+    const spiffeOptions = mode.kind === "tls"
+      ? tlsClientOptions(bundleSource, mode.authorizer)
+      : mode.kind === "mtls"
+      ? mtlsClientOptions(svidSource, bundleSource, mode.authorizer)
+      : mtlsWebClientOptions(svidSource, mode.roots);
+    const socket = await new Promise<TLSSocket>((resolve, reject) => {
+      const socket = connect({
+        ...options.tlsOptions,
+        host: address.hostname,
+        port: address.port,
+        ...spiffeOptions,
+      });
+      const fail = (err: unknown) => {
+        signal.removeEventListener("abort", abort);
+        socket.destroy();
+        reject(err);
+      };
+      const abort = () => fail(signal.reason);
+      signal.addEventListener("abort", abort, { once: true });
+      socket.once("error", fail);
+      socket.once("secureConnect", () => {
+        signal.removeEventListener("abort", abort);
+        socket.off("error", fail);
+        resolve(socket);
+      });
+    });
+    if (mode.kind !== "mtls-web") rememberPeer(socket, peerIdFromSocket(socket));
+    if (owned) socket.once("close", () => void owned.close());
+    return socket;
+  } catch (err) {
+    await owned?.close();
+    throw err;
+  }
+}
+
+/**
+ * Dials with mutual TLS using the Workload API at `SPIFFE_ENDPOINT_SOCKET` (go-spiffe's
+ * `spiffetls.Dial`): `dialWithMode(address, mtlsClient(authorizer))`.
+ *
+ * @param address The server's host name and port.
+ * @param authorizer Decides on the server's ID.
+ * @param options `signal`, `timeout`, extra `tlsOptions`.
+ * @returns The connected, authorized socket.
+ *
+ * @example
+ * ```ts ignore
+ * import { authorizeId, dial } from "@spiffe-ts/spiffe";
+ *
+ * const socket = await dial({ hostname: "localhost", port: 55555 }, authorizeId("spiffe://example.org/server"));
+ * ```
+ */
+export function dial(
+  address: DialAddress,
+  authorizer: Authorizer,
+  options?: DialOptions,
+): Promise<TLSSocket> {
+  return dialWithMode(address, mtlsClient(authorizer), options);
+}

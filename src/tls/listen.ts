@@ -1,0 +1,125 @@
+import { createServer, type Server, type TlsOptions } from "node:tls";
+import type { Authorizer } from "./authorizer.ts";
+import {
+  bindSpiffeServer,
+  mtlsServerOptions,
+  mtlsWebServerOptions,
+  tlsServerOptions,
+} from "./server_options.ts";
+import { mtlsServer, type ServerMode } from "./mode.ts";
+import { resolveSources } from "./_mode_sources.ts";
+
+/** Where to listen: a TCP host and port, or a unix socket path. */
+export type ListenAddress = { hostname?: string; port: number } | { path: string };
+
+/** Options of {@linkcode listenWithMode}. */
+export interface ListenOptions {
+  /**
+   * Milliseconds a client may take to finish its handshake before it is dropped.
+   *
+   * @default {10000}
+   */
+  handshakeTimeout?: number;
+  /** Closes the server when it aborts. */
+  signal?: AbortSignal;
+  /**
+   * More `node:tls` server options (e.g. `ALPNProtocols`); the SPIFFE options win where
+   * both set a field.
+   *
+   * @default {{}}
+   */
+  tlsOptions?: TlsOptions;
+}
+
+/**
+ * Starts a TLS server with one of go-spiffe's server modes (go-spiffe's
+ * `spiffetls.ListenWithMode`) and resolves once it listens. Only clients that pass the
+ * mode's SPIFFE checks reach `secureConnection` listeners; a refused client is reported
+ * as a `tlsClientError` (`unexpected ID "spiffe://..."`). The server keeps serving, swaps
+ * in rotated SVIDs and bundles without a restart, and drops clients that stall their
+ * handshake. A source the mode makes is closed with the server.
+ *
+ * @param address `{ hostname, port }` or `{ path }` of a unix socket.
+ * @param mode A server mode, e.g. `mtlsServerWithSource(authorizeId(id), source)`.
+ * @param options `handshakeTimeout`, `signal`, extra `tlsOptions`.
+ * @returns The listening server.
+ *
+ * @example
+ * ```ts ignore
+ * import { authorizeId, listenWithMode, mtlsServerWithSource, X509Source } from "@spiffe-ts/spiffe";
+ *
+ * const source = await X509Source.create();
+ * const server = await listenWithMode(
+ *   { hostname: "localhost", port: 55555 },
+ *   mtlsServerWithSource(authorizeId("spiffe://example.org/client"), source),
+ * );
+ * server.on("secureConnection", (socket) => socket.end("Hello client\n"));
+ * server.on("tlsClientError", (err) => console.log(`Error reading incoming data: ${err.message}`));
+ * ```
+ */
+export async function listenWithMode(
+  address: ListenAddress,
+  mode: ServerMode,
+  options: ListenOptions = {},
+): Promise<Server> {
+  options.signal?.throwIfAborted();
+  const { svidSource, bundleSource, owned } = await resolveSources(mode);
+  try {
+    const spiffeOptions = mode.kind === "tls"
+      ? tlsServerOptions(svidSource)
+      : mode.kind === "mtls"
+      ? mtlsServerOptions(svidSource, bundleSource, mode.authorizer)
+      : mtlsWebServerOptions(mode.certificate, bundleSource, mode.authorizer);
+    const server = bindSpiffeServer(
+      createServer({
+        ...options.tlsOptions,
+        handshakeTimeout: options.handshakeTimeout ?? 10_000,
+        ...spiffeOptions,
+      }),
+      spiffeOptions,
+    );
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      const ready = () => {
+        server.off("error", reject);
+        resolve();
+      };
+      if ("path" in address) server.listen(address.path, ready);
+      else server.listen(address.port, address.hostname, ready);
+    });
+    const stop = () => server.close();
+    options.signal?.addEventListener("abort", stop, { once: true });
+    server.once("close", () => {
+      options.signal?.removeEventListener("abort", stop);
+      void owned?.close();
+    });
+    return server;
+  } catch (err) {
+    await owned?.close();
+    throw err;
+  }
+}
+
+/**
+ * Listens with mutual TLS using the Workload API at `SPIFFE_ENDPOINT_SOCKET` (go-spiffe's
+ * `spiffetls.Listen`): `listenWithMode(address, mtlsServer(authorizer))`.
+ *
+ * @param address `{ hostname, port }` or `{ path }`.
+ * @param authorizer Decides on the client's ID.
+ * @param options `handshakeTimeout`, `signal`, extra `tlsOptions`.
+ * @returns The listening server.
+ *
+ * @example
+ * ```ts ignore
+ * import { authorizeId, listen } from "@spiffe-ts/spiffe";
+ *
+ * const server = await listen({ port: 55555 }, authorizeId("spiffe://example.org/client"));
+ * ```
+ */
+export function listen(
+  address: ListenAddress,
+  authorizer: Authorizer,
+  options?: ListenOptions,
+): Promise<Server> {
+  return listenWithMode(address, mtlsServer(authorizer), options);
+}

@@ -1,0 +1,68 @@
+/**
+ * SPIFFE mutual TLS on `node:tls` (go-spiffe's `spiffetls` and `spiffetls/tlsconfig`):
+ * authorizers, option builders for your own servers and clients, and dial/listen with
+ * go-spiffe's modes.
+ *
+ * @example
+ * ```ts ignore
+ * import { authorizeId, dialWithMode, mtlsClientWithSource, X509Source } from "@spiffe-ts/spiffe";
+ *
+ * const source = await X509Source.create();
+ * const socket = await dialWithMode(
+ *   { hostname: "localhost", port: 55555 },
+ *   mtlsClientWithSource(authorizeId("spiffe://example.org/server"), source),
+ * );
+ * ```
+ *
+ * @module
+ */
+export {
+  authorizeAny,
+  authorizeId,
+  authorizeMatches,
+  authorizeMemberOf,
+  authorizeOneOf,
+  type Authorizer,
+} from "./authorizer.ts";
+export { mtlsClientOptions, mtlsWebClientOptions, tlsClientOptions } from "./client_options.ts";
+export {
+  bindSpiffeServer,
+  mtlsServerOptions,
+  mtlsWebServerOptions,
+  type SpiffeServerOptions,
+  tlsServerOptions,
+  type WebCertificate,
+} from "./server_options.ts";
+export { peerIdFromSocket } from "./peer.ts";
+export {
+  type ClientMode,
+  type ModeSources,
+  mtlsClient,
+  mtlsClientWithRawConfig,
+  mtlsClientWithSource,
+  mtlsClientWithSourceOptions,
+  mtlsServer,
+  mtlsServerWithRawConfig,
+  mtlsServerWithSource,
+  mtlsServerWithSourceOptions,
+  mtlsWebClient,
+  mtlsWebClientWithRawConfig,
+  mtlsWebClientWithSource,
+  mtlsWebClientWithSourceOptions,
+  mtlsWebServer,
+  mtlsWebServerWithRawConfig,
+  mtlsWebServerWithSource,
+  mtlsWebServerWithSourceOptions,
+  type ServerMode,
+  tlsClient,
+  tlsClientWithRawConfig,
+  tlsClientWithSource,
+  tlsClientWithSourceOptions,
+  tlsServer,
+  tlsServerWithRawConfig,
+  tlsServerWithSource,
+  tlsServerWithSourceOptions,
+  type X509SvidAndBundleSource,
+} from "./mode.ts";
+export { dial, type DialAddress, type DialOptions, dialWithMode } from "./dial.ts";
+export { listen, type ListenAddress, type ListenOptions, listenWithMode } from "./listen.ts";

@@ -1,0 +1,214 @@
+import type { TrustDomain } from "../spiffeid/trust_domain.ts";
+import type { JwtBundle } from "../bundle/jwt_bundle.ts";
+import type { JwtBundleSet } from "../bundle/jwt_bundle_set.ts";
+import type { JwtBundleSource } from "../bundle/source.ts";
+import type { JwtSvid } from "../svid/jwt_svid.ts";
+import type { CallOptions, JwtSvidParams } from "./client.ts";
+import { SourceCore, type SourceOptions, withKeepAlive } from "./_source_core.ts";
+
+interface CachedTokens {
+  svids: Promise<JwtSvid[]>;
+  /** When the tokens are past half their lifetime and are fetched again. */
+  refreshAt: number;
+}
+
+/**
+ * A self-updating JWT bundle source with cached JWT-SVID fetching, backed by the
+ * Workload API (go-spiffe's `workloadapi.JWTSource`). Tokens are cached per audience and
+ * subject and fetched again once half their lifetime has passed.
+ *
+ * @example Getting a token and validating one
+ * ```ts ignore
+ * import { JwtSvid, JwtSource } from "@spiffe-ts/spiffe";
+ *
+ * await using source = await JwtSource.create({ signal: AbortSignal.timeout(10_000) });
+ * const mine = await source.fetchJwtSvid({ audience: "spiffe://example.org/db" });
+ * declare const incoming: string;
+ * const peer = JwtSvid.parseAndValidate(incoming, source, "spiffe://example.org/me");
+ * ```
+ */
+export class JwtSource implements JwtBundleSource, AsyncDisposable {
+  readonly #core: SourceCore<JwtBundleSet>;
+  readonly #cache = new Map<string, CachedTokens>();
+
+  private constructor(core: SourceCore<JwtBundleSet>) {
+    this.#core = core;
+  }
+
+  /**
+   * Connects to the Workload API and resolves once the first JWT bundles arrived.
+   *
+   * @param options Address or client, `signal` bounding the wait, logger, backoff.
+   * @returns The ready source.
+   * @throws {WorkloadApiError} When `signal` aborts first (naming the last watch error) or
+   * the agent refuses the request for good.
+   *
+   * @example
+   * ```ts ignore
+   * import { JwtSource } from "@spiffe-ts/spiffe";
+   *
+   * const source = await JwtSource.create({ address: "unix:///tmp/agent.sock" });
+   * await source.close();
+   * ```
+   */
+  static async create(options: SourceOptions = {}): Promise<JwtSource> {
+    const core = new SourceCore<JwtBundleSet>("jwtsource", options);
+    await core.start(
+      [(client, watcher, signal) =>
+        client.watchJwtBundles(
+          withKeepAlive({
+            onJwtBundlesUpdate: (bundles: JwtBundleSet) => watcher.update(bundles),
+            onJwtBundlesWatchError: watcher.error,
+          }, watcher.keepAlive),
+          signal,
+        )],
+      () => core.hasState(),
+      options.signal,
+    );
+    return new JwtSource(core);
+  }
+
+  /**
+   * A JWT-SVID for the audience, from the cache while it is younger than half its life.
+   *
+   * @param params `audience`, `extraAudiences`, `subject`.
+   * @param options `signal` to abort a fetch.
+   * @returns The token.
+   * @throws {WorkloadApiError} When the fetch fails.
+   * @throws {SourceClosedError} After `close()`.
+   *
+   * @example
+   * ```ts ignore
+   * import type { JwtSource } from "@spiffe-ts/spiffe";
+   *
+   * declare const source: JwtSource;
+   * const svid = await source.fetchJwtSvid({ audience: "db" });
+   * ```
+   */
+  async fetchJwtSvid(params: JwtSvidParams, options: CallOptions = {}): Promise<JwtSvid> {
+    return (await this.fetchJwtSvids(params, options))[0];
+  }
+
+  /**
+   * JWT-SVIDs for the audience, one per identity (or only `subject`'s), cached as
+   * {@linkcode JwtSource.fetchJwtSvid} is.
+   *
+   * @param params `audience`, `extraAudiences`, `subject`.
+   * @param options `signal` to abort a fetch.
+   * @returns The tokens.
+   * @throws {WorkloadApiError} When the fetch fails.
+   * @throws {SourceClosedError} After `close()`.
+   *
+   * @example
+   * ```ts ignore
+   * import type { JwtSource } from "@spiffe-ts/spiffe";
+   *
+   * declare const source: JwtSource;
+   * const svids = await source.fetchJwtSvids({ audience: "db" });
+   * ```
+   */
+  fetchJwtSvids(params: JwtSvidParams, options: CallOptions = {}): Promise<JwtSvid[]> {
+    this.#core.current(); // throws once closed
+    const key = JSON.stringify([
+      params.audience,
+      params.extraAudiences ?? [],
+      params.subject?.toString() ?? "",
+    ]);
+    const cached = this.#cache.get(key);
+    if (cached !== undefined && Date.now() < cached.refreshAt) return cached.svids;
+    const fetchedAt = Date.now();
+    const svids = this.#core.client.fetchJwtSvids(params, options);
+    const entry: CachedTokens = { svids, refreshAt: Number.POSITIVE_INFINITY };
+    this.#cache.set(key, entry);
+    svids.then((tokens) => {
+      const expiry = Math.min(...tokens.map((svid) => svid.expiresAt.getTime()));
+      entry.refreshAt = fetchedAt + (expiry - fetchedAt) / 2;
+    }, () => {
+      if (this.#cache.get(key) === entry) this.#cache.delete(key);
+    });
+    return svids;
+  }
+
+  /**
+   * The current JWT bundle of `trustDomain`.
+   *
+   * @param trustDomain The trust domain.
+   * @returns Its bundle.
+   * @throws {BundleError} When the agent delivered none for it.
+   * @throws {SourceClosedError} After `close()`.
+   *
+   * @example
+   * ```ts ignore
+   * import { TrustDomain, type JwtSource } from "@spiffe-ts/spiffe";
+   *
+   * declare const source: JwtSource;
+   * source.getJwtBundleForTrustDomain(TrustDomain.parse("example.org"));
+   * ```
+   */
+  getJwtBundleForTrustDomain(trustDomain: TrustDomain): JwtBundle {
+    return this.#core.current().getJwtBundleForTrustDomain(trustDomain);
+  }
+
+  /**
+   * Calls `listener` with every new set of JWT bundles.
+   *
+   * @param listener Receives each new set.
+   * @returns A function that removes the listener.
+   *
+   * @example
+   * ```ts ignore
+   * import type { JwtSource } from "@spiffe-ts/spiffe";
+   *
+   * declare const source: JwtSource;
+   * const stop = source.onUpdate((bundles) => console.log(bundles.size));
+   * ```
+   */
+  onUpdate(listener: (bundles: JwtBundleSet) => void): () => void {
+    return this.#core.subscribe(listener);
+  }
+
+  /**
+   * New JWT bundle sets as an async iterator.
+   *
+   * @param signal Ends the iteration.
+   * @returns The iterator; it ends when the source closes.
+   *
+   * @example
+   * ```ts ignore
+   * import type { JwtSource } from "@spiffe-ts/spiffe";
+   *
+   * declare const source: JwtSource;
+   * for await (const bundles of source.updates()) console.log(bundles.size);
+   * ```
+   */
+  updates(signal?: AbortSignal): AsyncIterableIterator<JwtBundleSet> {
+    return this.#core.iterate(signal);
+  }
+
+  /**
+   * Stops watching and releases what the source created. Safe to call more than once.
+   *
+   * @returns Once everything is released.
+   *
+   * @example
+   * ```ts ignore
+   * import type { JwtSource } from "@spiffe-ts/spiffe";
+   *
+   * declare const source: JwtSource;
+   * await source.close();
+   * ```
+   */
+  close(): Promise<void> {
+    this.#cache.clear();
+    return this.#core.close();
+  }
+
+  /**
+   * Same as {@linkcode JwtSource.close}, for `await using`.
+   *
+   * @returns Once everything is released.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}

@@ -1,0 +1,48 @@
+// The Workload API messages as the generated codec presents them (protobufjs camelCase
+// field names), typed structurally so that parsing and the devagent do not depend on the
+// generated classes.
+
+/** An `X509SVID` message. */
+export interface X509SvidMessage {
+  /** The SPIFFE ID of the SVID. */
+  spiffeId?: string;
+  /** The certificate chain, leaf first, as concatenated DER. */
+  x509Svid?: Uint8Array;
+  /** The PKCS#8 DER private key of the leaf. */
+  x509SvidKey?: Uint8Array;
+  /** The X.509 bundle of the SVID's trust domain, as concatenated DER. */
+  bundle?: Uint8Array;
+  /** The operator's hint. */
+  hint?: string;
+}
+
+/** An `X509SVIDResponse` message: one complete X.509 state. */
+export interface X509SvidResponseMessage {
+  /** The SVIDs, the default first. */
+  svids?: X509SvidMessage[];
+  /** DER CRLs. */
+  crl?: Uint8Array[];
+  /** Bundles of federated trust domains, keyed by `spiffe://<td>`, concatenated DER. */
+  federatedBundles?: Record<string, Uint8Array>;
+}
+
+/** An `X509BundlesResponse` or `JWTBundlesResponse` message. */
+export interface BundlesResponseMessage {
+  /** Bundles keyed by `spiffe://<td>`: concatenated DER (X.509) or JWKS JSON (JWT). */
+  bundles?: Record<string, Uint8Array>;
+  /** DER CRLs (X.509 only). */
+  crl?: Uint8Array[];
+}
+
+/** A `JWTSVIDResponse` message. */
+export interface JwtSvidResponseMessage {
+  /** The tokens, one per identity. */
+  svids?: {
+    /** The subject. */
+    spiffeId?: string;
+    /** The compact JWT. */
+    svid?: string;
+    /** The operator's hint. */
+    hint?: string;
+  }[];
+}

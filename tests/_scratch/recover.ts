@@ -1,0 +1,16 @@
+import { X509Source } from "../../mod.ts";
+import { startDevAgent } from "../../src/devagent/mod.ts";
+import { FAST_BACKOFF, tempDir } from "../workloadapi/_agent.ts";
+import { join } from "node:path";
+await using temp = await tempDir();
+const path = join(temp.dir, "a.sock");
+let agent = await startDevAgent({ sockets: [{ path, spiffeId: "spiffe://example.org/s" }] });
+const source = await X509Source.create({ address: `unix://${path}`, backoff: FAST_BACKOFF });
+await agent.close();
+const down = Number(Deno.args[0] ?? 6000);
+await new Promise((r) => setTimeout(r, down));
+agent = await startDevAgent({ sockets: [{ path, spiffeId: "spiffe://example.org/s" }] });
+const t0 = Date.now();
+await new Promise<void>((r) => source.onUpdate(() => r()));
+console.log("recovered after", Date.now() - t0, "ms (down", down, "ms)");
+await source.close(); await agent.close();
