@@ -83,6 +83,12 @@ export interface DevAgentOptions {
    * @default {[]}
    */
   federatesWith?: (string | TrustDomain)[];
+  /**
+   * How long a new CA is published in the bundle before it signs anything, in ms.
+   *
+   * @default {100}
+   */
+  authorityPropagation?: number;
 }
 
 /** A running devagent. */
@@ -100,8 +106,9 @@ export interface DevAgent extends AsyncDisposable {
   /** Re-issues every X509-SVID now and pushes them to the open streams. */
   rotate(): Promise<void>;
   /**
-   * Starts a new CA generation for the agent's trust domain (the old root stays in the
-   * bundle until its SVIDs expire), re-issues every SVID under it, and pushes the change.
+   * Rotates the CA of the agent's trust domain as SPIRE does: the new root is published
+   * in the bundle first, `authorityPropagation` ms later it starts signing and every SVID
+   * is re-issued under it; the old root stays in the bundle until its SVIDs expire.
    */
   rotateAuthority(): Promise<void>;
   /**
@@ -183,7 +190,7 @@ export async function startDevAgent(options: DevAgentOptions): Promise<DevAgent>
       }),
     );
   }
-  const agent = new Agent(trustDomain, cas, svidTtl, jwtTtl);
+  const agent = new Agent(trustDomain, cas, svidTtl, jwtTtl, options.authorityPropagation ?? 100);
   try {
     for (const socket of options.sockets) await agent.listen(socket);
   } catch (err) {
@@ -210,10 +217,13 @@ class Agent implements DevAgent {
   readonly #cas: Map<string, CertificateAuthority>;
   readonly #svidTtl: number;
   readonly #jwtTtl: number;
+  readonly #authorityPropagation: number;
   readonly #identities = new Map<string, Identity>();
   readonly #endpoints: Endpoint[] = [];
   readonly #listeners = new Set<(kind: "svid" | "bundle") => void>();
   readonly #timers = new Set<ReturnType<typeof startTimer>>();
+  /** Scheduled re-issues in progress; `close()` waits for them. */
+  readonly #reissuing = new Set<Promise<void>>();
   #closed = false;
 
   constructor(
@@ -221,8 +231,10 @@ class Agent implements DevAgent {
     cas: Map<string, CertificateAuthority>,
     svidTtl: number,
     jwtTtl: number,
+    authorityPropagation: number,
   ) {
     this.trustDomain = trustDomain;
+    this.#authorityPropagation = authorityPropagation;
     this.#cas = cas;
     this.#svidTtl = svidTtl;
     this.#jwtTtl = jwtTtl;
@@ -297,10 +309,12 @@ class Agent implements DevAgent {
   #scheduleRotation(identity: Identity): void {
     const timer = startTimer(() => {
       this.#timers.delete(timer);
-      this.#reissue(identity).then(
+      const reissue = this.#reissue(identity).then(
         () => this.#notify("svid"),
         () => {/* the agent is closing */},
       );
+      this.#reissuing.add(reissue);
+      reissue.finally(() => this.#reissuing.delete(reissue));
     }, this.#svidTtl / 2);
     timer.unref();
     this.#timers.add(timer);
@@ -324,8 +338,12 @@ class Agent implements DevAgent {
   }
 
   async rotateAuthority(): Promise<void> {
-    await this.authority().rotate();
+    const ca = this.authority();
+    await ca.prepare();
     this.#notify("bundle");
+    // Let every stream deliver the new root before anything is signed with it.
+    await new Promise((resolve) => startTimer(resolve, this.#authorityPropagation).unref());
+    await ca.activate();
     await this.rotate();
   }
 
@@ -497,6 +515,9 @@ class Agent implements DevAgent {
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
     this.#listeners.clear();
+    // A re-issue that already started finishes (and schedules nothing): no key generation
+    // outlives the agent.
+    await Promise.all(this.#reissuing);
     for (const endpoint of this.#endpoints) {
       endpoint.server.forceShutdown();
       if (endpoint.path !== undefined) await unlink(endpoint.path).catch(() => {});

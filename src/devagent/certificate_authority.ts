@@ -77,6 +77,7 @@ export class CertificateAuthority {
   readonly #keyType: KeyType;
   readonly #intermediate: boolean;
   #current: Generation;
+  #prepared: Generation | undefined;
   #retired: Generation[] = [];
   #serial = 1n;
 
@@ -223,21 +224,42 @@ export class CertificateAuthority {
   }
 
   /**
-   * Starts a new generation: a new root (and intermediate) and JWT key sign from now on;
-   * the previous ones stay in the bundles until what they signed has expired.
+   * Prepares the next generation: its root and JWT key join the bundles now, but it signs
+   * nothing until {@linkcode CertificateAuthority.activate}. Publishing a new authority
+   * before using it lets every peer learn it first, so rotation breaks no handshake.
+   *
+   * @returns Once the next authority exists.
+   */
+  async prepare(): Promise<void> {
+    this.#prepared ??= await this.#newGeneration();
+  }
+
+  /**
+   * Makes the prepared generation (preparing one if needed) the one that signs; the
+   * previous one stays in the bundles until what it signed has expired.
+   *
+   * @returns Once the new authority signs.
+   */
+  async activate(): Promise<void> {
+    await this.prepare();
+    this.#retired.push(this.#current);
+    this.#current = this.#prepared!;
+    this.#prepared = undefined;
+  }
+
+  /**
+   * Prepares and activates a new generation at once.
    *
    * @returns Once the new authority is in place.
    */
-  async rotate(): Promise<void> {
-    const next = await this.#newGeneration();
-    this.#retired.push(this.#current);
-    this.#current = next;
+  rotate(): Promise<void> {
+    return this.activate();
   }
 
   #generations(): Generation[] {
     const now = Date.now();
     this.#retired = this.#retired.filter((generation) => generation.lastExpiry > now);
-    return [this.#current, ...this.#retired];
+    return [this.#current, ...(this.#prepared ? [this.#prepared] : []), ...this.#retired];
   }
 
   #checkMember(id: SpiffeId): void {

@@ -15,6 +15,9 @@ import { toWorkloadApiError } from "./_watch.ts";
 type AnyMethod = WorkloadApiMethod<any, any, any, any, boolean>;
 type Grpc = typeof import("@grpc/grpc-js");
 
+/** How grpc-js waits between connection attempts to the endpoint. */
+const RECONNECT_BACKOFF_MS = { initial: 100, max: 1000 };
+
 let grpcModule: Promise<Grpc> | undefined;
 
 function loadGrpc(): Promise<Grpc> {
@@ -38,6 +41,12 @@ export class Transport {
       client: new grpc.Client(this.#target, grpc.credentials.createInsecure(), {
         // A Workload API stream may be silent for hours between rotations.
         "grpc.keepalive_permit_without_calls": 0,
+        // The watches retry with their own backoff, and a call fails at once while the
+        // channel is down; grpc-js's own reconnect backoff (1 s growing to 120 s by
+        // default) would then keep a restarted agent unreachable for up to two minutes.
+        // Reconnecting to a local endpoint is cheap: keep it within a second (WL §4.2).
+        "grpc.initial_reconnect_backoff_ms": RECONNECT_BACKOFF_MS.initial,
+        "grpc.max_reconnect_backoff_ms": RECONNECT_BACKOFF_MS.max,
       }),
     }));
   }

@@ -147,6 +147,7 @@ export class WorkloadApiClient {
    * @returns The first complete state the agent sends.
    * @throws {WorkloadApiError} When the call fails (with its gRPC code), or the response
    * is malformed.
+   * @throws {SourceClosedError} After `close()`.
    *
    * @example
    * ```ts ignore
@@ -206,7 +207,8 @@ export class WorkloadApiClient {
    * @param watcher Receives every update and every error.
    * @param signal Ends the watch.
    * @returns Resolves when `signal` aborts; rejects when the agent answers with a status
-   * that must not be retried (`InvalidArgument`, `Unimplemented`).
+   * that must not be retried (`InvalidArgument`, `Unimplemented`), or with
+   * {@linkcode SourceClosedError} when the client is closed already.
    *
    * @example
    * ```ts ignore
@@ -257,6 +259,7 @@ export class WorkloadApiClient {
    * @param options `signal` to abort.
    * @returns The bundles.
    * @throws {WorkloadApiError} When the call fails or the response is malformed.
+   * @throws {SourceClosedError} After `close()`.
    *
    * @example
    * ```ts ignore
@@ -329,6 +332,7 @@ export class WorkloadApiClient {
    * @param options `signal` to abort.
    * @returns The token, checked for subject, audience and expiry.
    * @throws {WorkloadApiError} When the call fails or the response is malformed.
+   * @throws {SourceClosedError} After `close()`.
    *
    * @example
    * ```ts ignore
@@ -376,6 +380,7 @@ export class WorkloadApiClient {
    * @param options `signal` to abort.
    * @returns The bundles.
    * @throws {WorkloadApiError} When the call fails or the response is malformed.
+   * @throws {SourceClosedError} After `close()`.
    *
    * @example
    * ```ts ignore
@@ -453,6 +458,7 @@ export class WorkloadApiClient {
    * @returns The validated SVID with the claims the agent returned.
    * @throws {WorkloadApiError} When the agent rejects the token (`InvalidArgument`) or the
    * call fails.
+   * @throws {SourceClosedError} After `close()`.
    *
    * @example
    * ```ts ignore
@@ -487,8 +493,8 @@ export class WorkloadApiClient {
   }
 
   /**
-   * Closes the connection and ends every watch started by this client. Safe to call
-   * more than once.
+   * Closes the connection and ends every call and watch started by this client; later
+   * calls reject with {@linkcode SourceClosedError}. Safe to call more than once.
    *
    * @returns Once the channel is closed.
    *

@@ -3,7 +3,9 @@ import type { JwtBundle } from "../bundle/jwt_bundle.ts";
 import type { JwtBundleSet } from "../bundle/jwt_bundle_set.ts";
 import type { JwtBundleSource } from "../bundle/source.ts";
 import type { JwtSvid } from "../svid/jwt_svid.ts";
+import { WorkloadApiError } from "../errors.ts";
 import type { CallOptions, JwtSvidParams } from "./client.ts";
+import { GrpcCode } from "./_watch.ts";
 import { SourceCore, type SourceOptions, withKeepAlive } from "./_source_core.ts";
 
 interface CachedTokens {
@@ -108,16 +110,25 @@ export class JwtSource implements JwtBundleSource, AsyncDisposable {
    * ```
    */
   fetchJwtSvids(params: JwtSvidParams, options: CallOptions = {}): Promise<JwtSvid[]> {
-    this.#core.current(); // throws once closed
+    try {
+      this.#core.current(); // throws once closed
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (options.signal?.aborted) return Promise.reject(cancelled(options.signal));
     const key = JSON.stringify([
       params.audience,
       params.extraAudiences ?? [],
       params.subject?.toString() ?? "",
     ]);
     const cached = this.#cache.get(key);
-    if (cached !== undefined && Date.now() < cached.refreshAt) return cached.svids;
+    if (cached !== undefined && Date.now() < cached.refreshAt) {
+      return untilAborted(cached.svids, options.signal);
+    }
     const fetchedAt = Date.now();
-    const svids = this.#core.client.fetchJwtSvids(params, options);
+    // Shared by every caller that asks for these tokens meanwhile, so no single caller's
+    // signal may cancel it: each caller only stops waiting (`untilAborted`).
+    const svids = this.#core.client.fetchJwtSvids(params);
     const entry: CachedTokens = { svids, refreshAt: Number.POSITIVE_INFINITY };
     this.#cache.set(key, entry);
     svids.then((tokens) => {
@@ -126,7 +137,7 @@ export class JwtSource implements JwtBundleSource, AsyncDisposable {
     }, () => {
       if (this.#cache.get(key) === entry) this.#cache.delete(key);
     });
-    return svids;
+    return untilAborted(svids, options.signal);
   }
 
   /**
@@ -211,4 +222,26 @@ export class JwtSource implements JwtBundleSource, AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
+}
+
+/**
+ * `shared`, or a CANCELLED rejection (as the client gives for an aborted call) as soon as
+ * `signal` aborts; the shared fetch itself goes on for the other callers.
+ */
+function untilAborted<T>(shared: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return shared;
+  if (signal.aborted) return Promise.reject(cancelled(signal));
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(cancelled(signal));
+    signal.addEventListener("abort", abort, { once: true });
+    shared.then(resolve, reject).finally(() => signal.removeEventListener("abort", abort));
+  });
+}
+
+/** What an aborted call rejects with. */
+function cancelled(signal: AbortSignal): WorkloadApiError {
+  return new WorkloadApiError("CANCELLED: Cancelled on client", {
+    grpcCode: GrpcCode.CANCELLED,
+    cause: signal.reason,
+  });
 }

@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as startTimer } from "node:timers";
 import { type DevAgent, type DevAgentOptions, startDevAgent } from "../../src/devagent/mod.ts";
-import { exponentialBackoff } from "../../mod.ts";
+import { Buffer } from "node:buffer";
+import { exponentialBackoff, type X509Bundle } from "../../mod.ts";
 
 export const SERVER_ID = "spiffe://example.org/server";
 export const CLIENT_ID = "spiffe://example.org/client";
@@ -98,4 +99,14 @@ export class Recorder<T> {
   next(what: string, test: (value: T) => boolean = () => true): Promise<T> {
     return this.waitFor(what, test, this.values.length);
   }
+}
+
+/**
+ * Whether two X.509 bundles hold the same roots, in any order (the devagent lists a root
+ * it is about to activate after the current one, and the current one first afterwards).
+ */
+export function sameRoots(a: X509Bundle, b: X509Bundle): boolean {
+  const ders = (bundle: X509Bundle) =>
+    bundle.x509Authorities().map((cert) => Buffer.from(cert.raw).toString("base64")).sort();
+  return a.trustDomain.equals(b.trustDomain) && ders(a).join() === ders(b).join();
 }

@@ -1,0 +1,135 @@
+// dnt.ts: builds the npm package of spiffe-ts into npm/ (`deno task build:npm`).
+//
+// dnt (jsr:@deno/dnt) is published only on JSR, which this environment cannot reach,
+// so this script does dnt's job itself with the TypeScript compiler from npm:
+//   1. compiles mod.ts and every other export (./devagent) to ESM JavaScript plus .d.ts
+//      in npm/esm/, rewriting the `.ts` suffixes of relative imports to `.js`; the
+//      committed protobufjs codec (already JavaScript) is copied beside them;
+//   2. writes npm/package.json from deno.json: name `spiffe-ts`, version, license,
+//      `type: module`, an `exports` map with types, `engines.node >= 20`, and the
+//      `dependencies` from deno.json's `npm:` pins (build-only tools excluded);
+//   3. copies README.md and LICENSE.
+// The sources import npm packages by bare name through deno.json's import map, which is
+// what Node resolves from `dependencies`, and use only `node:*` built-ins and web
+// globals (no `Deno.*`), so the emitted code runs on Node 20 unchanged.
+// Then `deno task test:node` runs tests/node/ with `node --test` against npm/.
+import ts from "typescript";
+import { cp, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { dirname, join, relative } from "node:path";
+
+const ROOT = dirname(new URL(import.meta.url).pathname);
+const OUT = join(ROOT, "npm");
+const ESM = join(OUT, "esm");
+/** npm packages used only to build or generate code, never at run time. */
+const BUILD_ONLY = new Set(["protobufjs-cli", "typescript", "@types/node"]);
+/** The committed generated codec: plain JavaScript with its own declarations. */
+const CODEC_DIR = "src/workloadapi/_proto";
+const CODEC_FILES = ["workload.js", "workload.d.ts"];
+
+interface DenoJson {
+  name: string;
+  version: string;
+  license: string;
+  exports: Record<string, string>;
+  imports: Record<string, string>;
+}
+
+/** `npm:name@1.2.3` → ["name", "1.2.3"]. */
+function npmPin(specifier: string): [string, string] | undefined {
+  const match = /^npm:(@?[^@]+)@([^/]+)$/.exec(specifier);
+  return match ? [match[1], match[2]] : undefined;
+}
+
+function compile(entryPoints: string[]): void {
+  const options: ts.CompilerOptions = {
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    lib: ["lib.es2023.d.ts", "lib.dom.d.ts", "lib.esnext.disposable.d.ts"],
+    types: ["node"],
+    strict: true,
+    declaration: true,
+    sourceMap: false,
+    skipLibCheck: true,
+    allowImportingTsExtensions: true,
+    rewriteRelativeImportExtensions: true,
+    rootDir: ROOT,
+    outDir: ESM,
+    newLine: ts.NewLineKind.LineFeed,
+  };
+  const program = ts.createProgram(entryPoints.map((entry) => join(ROOT, entry)), options);
+  const result = program.emit();
+  const diagnostics = [...ts.getPreEmitDiagnostics(program), ...result.diagnostics];
+  if (diagnostics.length > 0) {
+    const host: ts.FormatDiagnosticsHost = {
+      getCanonicalFileName: (name) => name,
+      getCurrentDirectory: () => ROOT,
+      getNewLine: () => "\n",
+    };
+    throw new Error(ts.formatDiagnosticsWithColorAndContext(diagnostics, host));
+  }
+}
+
+/** Rewrites `./x.ts` to `./x.js` in emitted declaration files (JS is rewritten by tsc). */
+async function fixDeclarations(dir: string): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) await fixDeclarations(path);
+    else if (entry.name.endsWith(".d.ts")) {
+      const text = await readFile(path, "utf8");
+      const fixed = text.replace(
+        /((?:from|import)\s*\(?\s*["'])(\.{1,2}\/[^"']+)\.ts(["'])/g,
+        "$1$2.js$3",
+      );
+      if (fixed !== text) await writeFile(path, fixed);
+    }
+  }
+}
+
+function packageJson(deno: DenoJson): Record<string, unknown> {
+  const exports: Record<string, unknown> = {};
+  for (const [key, source] of Object.entries(deno.exports)) {
+    const base = `./esm/${source.replace(/^\.\//, "").replace(/\.ts$/, "")}`;
+    exports[key] = { types: `${base}.d.ts`, import: `${base}.js` };
+  }
+  const dependencies: Record<string, string> = {};
+  for (const specifier of Object.values(deno.imports)) {
+    const pin = npmPin(specifier);
+    if (pin && !BUILD_ONLY.has(pin[0])) dependencies[pin[0]] = pin[1];
+  }
+  return {
+    name: "spiffe-ts",
+    version: deno.version,
+    description:
+      "SPIFFE workload identity and mutual TLS for TypeScript: SPIFFE IDs, bundles, X509/JWT-SVIDs, the Workload API with self-updating sources, and mTLS on node:tls.",
+    license: deno.license,
+    type: "module",
+    main: "./esm/mod.js",
+    types: "./esm/mod.d.ts",
+    exports,
+    engines: { node: ">=20" },
+    files: ["esm/", "README.md", "LICENSE"],
+    keywords: ["spiffe", "spire", "mtls", "workload-identity", "x509", "jwt", "deno"],
+    dependencies,
+  };
+}
+
+/** Builds npm/ and returns its path. */
+export async function buildNpm(): Promise<string> {
+  const deno = JSON.parse(await readFile(join(ROOT, "deno.json"), "utf8")) as DenoJson;
+  await rm(OUT, { recursive: true, force: true });
+  await mkdir(ESM, { recursive: true });
+  compile(Object.values(deno.exports));
+  for (const file of CODEC_FILES) {
+    await cp(join(ROOT, CODEC_DIR, file), join(ESM, CODEC_DIR, file));
+  }
+  await fixDeclarations(ESM);
+  await writeFile(join(OUT, "package.json"), JSON.stringify(packageJson(deno), null, 2) + "\n");
+  for (const file of ["README.md", "LICENSE"]) await cp(join(ROOT, file), join(OUT, file));
+  return OUT;
+}
+
+if (import.meta.main) {
+  const out = await buildNpm();
+  console.log(`built ${relative(ROOT, out)}/ (package spiffe-ts)`);
+}
