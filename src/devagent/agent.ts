@@ -1,5 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
 import { chmod, lstat, unlink } from "node:fs/promises";
+import { connect } from "node:net";
 import { Buffer } from "node:buffer";
 import { setTimeout as startTimer } from "node:timers";
 import { errorMessage } from "../errors.ts";
@@ -273,16 +274,16 @@ class Agent implements DevAgent {
       identity,
       x509Streams: new Set(),
     };
-    server.addService(
-      SPIFFE_WORKLOAD_API as unknown as grpc.ServiceDefinition,
-      this.#handlers(endpoint),
-    );
+    server.addService(SPIFFE_WORKLOAD_API, this.#handlers(endpoint));
     if (socket.path !== undefined) {
       if (!socket.path.startsWith("/")) throw new TypeError("socket paths must be absolute");
       await removeStaleSocket(socket.path);
       await bind(server, `unix://${socket.path}`);
+      // From here on, close() owns the endpoint (and removes the socket file).
+      this.#endpoints.push(endpoint);
       await chmod(socket.path, socket.mode ?? 0o600);
       endpoint.address = `unix://${socket.path}`;
+      return;
     } else if (socket.tcpPort !== undefined) {
       const port = await bind(server, `127.0.0.1:${socket.tcpPort}`);
       endpoint.address = `tcp://127.0.0.1:${port}`;
@@ -542,8 +543,21 @@ function bind(server: grpc.Server, target: string): Promise<number> {
   });
 }
 
-/** Removes a socket file left by a previous run (never any other kind of file). */
+/**
+ * Removes a socket file left by a previous run: never any other kind of file, and never
+ * a socket some process still listens on (that is an error, as for a busy TCP port).
+ */
 async function removeStaleSocket(path: string): Promise<void> {
   const stat = await lstat(path).catch(() => undefined);
-  if (stat?.isSocket()) await unlink(path);
+  if (!stat?.isSocket()) return;
+  const live = await new Promise<boolean>((resolve) => {
+    const probe = connect(path);
+    probe.once("connect", () => {
+      probe.destroy();
+      resolve(true);
+    });
+    probe.once("error", () => resolve(false));
+  });
+  if (live) throw new Error(`${path} is in use by another process`);
+  await unlink(path);
 }

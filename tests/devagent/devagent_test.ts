@@ -81,6 +81,17 @@ Deno.test("devagent: a file that is not a socket is never removed", async () => 
   assert.ok((await lstat(regular)).isFile());
 });
 
+Deno.test("devagent: a socket another agent listens on is never taken over", async () => {
+  await using temp = await tempDir();
+  const path = join(temp.dir, "agent.sock");
+  await using first = await startDevAgent({ sockets: [{ path, spiffeId: SERVER_ID }] });
+  await assert.rejects(startDevAgent({ sockets: [{ path, spiffeId: SERVER_ID }] }), {
+    message: `${path} is in use by another process`,
+  });
+  assert.ok((await lstat(path)).isSocket());
+  assert.equal(first.addresses[0], `unix://${path}`);
+});
+
 Deno.test("devagent: each socket serves its own identity, with its hint", async () => {
   await using temp = await tempDir();
   await using agent = await startDevAgent({
