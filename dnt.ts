@@ -8,7 +8,10 @@
 //   2. writes npm/package.json from deno.json: name `spiffe-ts`, version, license,
 //      `type: module`, an `exports` map with types, `engines.node >= 20`, and the
 //      `dependencies` from deno.json's `npm:` pins (build-only tools excluded);
-//   3. copies README.md and LICENSE.
+//   3. compiles the hello examples (examples/spiffe-tls) into npm/esm/examples, their
+//      `@spiffe-ts/spiffe` imports renamed to the npm name `spiffe-ts` (a package may
+//      import itself by name), so `node esm/examples/spiffe-tls/server.js` runs as is;
+//   4. copies README.md and LICENSE.
 // The sources import npm packages by bare name through deno.json's import map, which is
 // what Node resolves from `dependencies`, and use only `node:*` built-ins and web
 // globals (no `Deno.*`), so the emitted code runs on Node 20 unchanged.
@@ -22,6 +25,10 @@ const OUT = join(ROOT, "npm");
 const ESM = join(OUT, "esm");
 /** npm packages used only to build or generate code, never at run time. */
 const BUILD_ONLY = new Set(["protobufjs-cli", "typescript", "@types/node"]);
+/** The examples shipped in the package, compiled like the library. */
+const EXAMPLES = ["examples/spiffe-tls/server.ts", "examples/spiffe-tls/client.ts"];
+const JSR_NAME = "@spiffe-ts/spiffe";
+const NPM_NAME = "spiffe-ts";
 /** The committed generated codec: plain JavaScript with its own declarations. */
 const CODEC_DIR = "src/workloadapi/_proto";
 const CODEC_FILES = ["workload.js", "workload.d.ts"];
@@ -40,7 +47,7 @@ function npmPin(specifier: string): [string, string] | undefined {
   return match ? [match[1], match[2]] : undefined;
 }
 
-function compile(entryPoints: string[]): void {
+function compile(entryPoints: string[], exports: Record<string, string>): void {
   const options: ts.CompilerOptions = {
     target: ts.ScriptTarget.ES2022,
     module: ts.ModuleKind.ESNext,
@@ -55,6 +62,10 @@ function compile(entryPoints: string[]): void {
     rewriteRelativeImportExtensions: true,
     rootDir: ROOT,
     outDir: ESM,
+    // The examples import the package by its JSR name, as users do.
+    paths: Object.fromEntries(
+      Object.entries(exports).map(([key, source]) => [join(JSR_NAME, key), [join(ROOT, source)]]),
+    ),
     newLine: ts.NewLineKind.LineFeed,
   };
   const program = ts.createProgram(entryPoints.map((entry) => join(ROOT, entry)), options);
@@ -70,17 +81,19 @@ function compile(entryPoints: string[]): void {
   }
 }
 
-/** Rewrites `./x.ts` to `./x.js` in emitted declaration files (JS is rewritten by tsc). */
-async function fixDeclarations(dir: string): Promise<void> {
+/**
+ * Rewrites what tsc leaves for Node: `./x.ts` to `./x.js` in declaration files (tsc
+ * rewrites JavaScript itself), and the JSR package name to the npm one.
+ */
+async function fixSpecifiers(dir: string): Promise<void> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) await fixDeclarations(path);
-    else if (entry.name.endsWith(".d.ts")) {
+    if (entry.isDirectory()) await fixSpecifiers(path);
+    else if (entry.name.endsWith(".js") || entry.name.endsWith(".d.ts")) {
       const text = await readFile(path, "utf8");
-      const fixed = text.replace(
-        /((?:from|import)\s*\(?\s*["'])(\.{1,2}\/[^"']+)\.ts(["'])/g,
-        "$1$2.js$3",
-      );
+      const fixed = text
+        .replace(/((?:from|import)\s*\(?\s*["'])(\.{1,2}\/[^"']+)\.ts(["'])/g, "$1$2.js$3")
+        .replaceAll(`"${JSR_NAME}`, `"${NPM_NAME}`);
       if (fixed !== text) await writeFile(path, fixed);
     }
   }
@@ -98,7 +111,7 @@ function packageJson(deno: DenoJson): Record<string, unknown> {
     if (pin && !BUILD_ONLY.has(pin[0])) dependencies[pin[0]] = pin[1];
   }
   return {
-    name: "spiffe-ts",
+    name: NPM_NAME,
     version: deno.version,
     description:
       "SPIFFE workload identity and mutual TLS for TypeScript: SPIFFE IDs, bundles, X509/JWT-SVIDs, the Workload API with self-updating sources, and mTLS on node:tls.",
@@ -119,11 +132,11 @@ export async function buildNpm(): Promise<string> {
   const deno = JSON.parse(await readFile(join(ROOT, "deno.json"), "utf8")) as DenoJson;
   await rm(OUT, { recursive: true, force: true });
   await mkdir(ESM, { recursive: true });
-  compile(Object.values(deno.exports));
+  compile([...Object.values(deno.exports), ...EXAMPLES], deno.exports);
   for (const file of CODEC_FILES) {
     await cp(join(ROOT, CODEC_DIR, file), join(ESM, CODEC_DIR, file));
   }
-  await fixDeclarations(ESM);
+  await fixSpecifiers(ESM);
   await writeFile(join(OUT, "package.json"), JSON.stringify(packageJson(deno), null, 2) + "\n");
   for (const file of ["README.md", "LICENSE"]) await cp(join(ROOT, file), join(OUT, file));
   return OUT;

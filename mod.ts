@@ -1,5 +1,38 @@
 /**
- * spiffe-ts: SPIFFE workload identity and mutual TLS for TypeScript.
+ * spiffe-ts: SPIFFE workload identity and mutual TLS for TypeScript, Deno first and
+ * Node compatible (the counterpart of go-spiffe v2). SPIFFE IDs and bundles, X509- and
+ * JWT-SVIDs, a Workload API client with self-updating sources, and mutual TLS on
+ * `node:tls` authorized by SPIFFE ID. The embedded development agent is at
+ * `@spiffe-ts/spiffe/devagent`.
+ *
+ * @example The hello server and client (two programs; see examples/spiffe-tls)
+ * ```ts ignore
+ * import {
+ *   authorizeId,
+ *   dialWithMode,
+ *   listenWithMode,
+ *   mtlsClientWithSourceOptions,
+ *   mtlsServerWithSourceOptions,
+ * } from "@spiffe-ts/spiffe";
+ *
+ * const address = "unix:///tmp/agent.sock"; // omit it to use SPIFFE_ENDPOINT_SOCKET
+ *
+ * // server.ts: lets only spiffe://example.org/client through.
+ * const server = await listenWithMode(
+ *   { hostname: "localhost", port: 55555 },
+ *   mtlsServerWithSourceOptions(authorizeId("spiffe://example.org/client"), { address }),
+ * );
+ * server.on("secureConnection", (socket) => socket.once("data", () => socket.end("Hello client\n")));
+ * server.on("tlsClientError", (err) => console.log(`Error reading incoming data: ${err.message}`));
+ *
+ * // client.ts: accepts only spiffe://example.org/server.
+ * const socket = await dialWithMode(
+ *   { hostname: "localhost", port: 55555 },
+ *   mtlsClientWithSourceOptions(authorizeId("spiffe://example.org/server"), { address }),
+ * );
+ * socket.write("Hello server\n");
+ * socket.once("data", (reply) => console.log(`Server says: ${reply}`));
+ * ```
  *
  * @module
  */

@@ -1,7 +1,8 @@
 // PEM credentials for node:tls, cached so that a handshake never re-encodes an SVID or
 // a bundle: per SVID object, and per bundle object and revision.
 import type { X509Bundle } from "../bundle/x509_bundle.ts";
-import type { X509Svid } from "../svid/x509_svid.ts";
+import { X509SvidError } from "../errors.ts";
+import type { X509Svid, X509SvidSource } from "../svid/x509_svid.ts";
 
 const svidPem = new WeakMap<X509Svid, { cert: string; key: string }>();
 const bundlePem = new WeakMap<X509Bundle, { revision: number; pems: string[] }>();
@@ -26,4 +27,29 @@ export function bundleAuthorities(bundles: readonly X509Bundle[]): string[] {
     bundlePem.set(bundle, { revision: bundle.revision, pems });
     return pems;
   });
+}
+
+/**
+ * The source's current SVID, which must be valid now: an expired or not-yet-valid SVID
+ * is never served (the source may still hold one while its agent is unreachable).
+ */
+export function currentSvid(source: X509SvidSource): X509Svid {
+  const svid = source.getX509Svid();
+  const leaf = svid.certificates[0];
+  const now = Date.now();
+  const notBefore = new Date(leaf.validFrom).getTime();
+  const notAfter = svid.expiresAt.getTime();
+  if (now > notAfter) {
+    throw new X509SvidError(
+      `x509svid: the X509-SVID "${svid.id}" expired at ${new Date(notAfter).toISOString()}`,
+    );
+  }
+  if (now < notBefore) {
+    throw new X509SvidError(
+      `x509svid: the X509-SVID "${svid.id}" is not valid before ${
+        new Date(notBefore).toISOString()
+      }`,
+    );
+  }
+  return svid;
 }

@@ -18,8 +18,14 @@ function needs(mode: ClientMode | ServerMode): { svid: boolean; bundles: boolean
   return { svid, bundles };
 }
 
-/** The mode's sources; makes an X509Source when the mode does not bring what it needs. */
-export async function resolveSources(mode: ClientMode | ServerMode): Promise<ResolvedSources> {
+/**
+ * The mode's sources; makes an X509Source when the mode does not bring what it needs,
+ * waiting for it no longer than `signal` allows.
+ */
+export async function resolveSources(
+  mode: ClientMode | ServerMode,
+  signal?: AbortSignal,
+): Promise<ResolvedSources> {
   const need = needs(mode);
   const svidSource = mode.svidSource ?? mode.source;
   const bundleSource = mode.bundleSource ?? mode.source;
@@ -29,6 +35,11 @@ export async function resolveSources(mode: ClientMode | ServerMode): Promise<Res
       bundleSource: bundleSource as X509BundleSource,
     };
   }
-  const owned = await X509Source.create(mode.sourceOptions ?? {});
+  const options = mode.sourceOptions ?? {};
+  const bounds = [options.signal, signal].filter((bound) => bound !== undefined);
+  const owned = await X509Source.create({
+    ...options,
+    signal: bounds.length > 0 ? AbortSignal.any(bounds) : undefined,
+  });
   return { svidSource: svidSource ?? owned, bundleSource: bundleSource ?? owned, owned };
 }

@@ -104,3 +104,14 @@ export function authorizeMemberOf(trustDomain: TrustDomain | string): Authorizer
 export function authorizeMatches(matcher: Matcher): Authorizer {
   return (id) => matcher(id);
 }
+
+/**
+ * Throws unless `authorizer` is a function: no authorizer means no connection.
+ *
+ * @param authorizer The value given as an authorizer.
+ */
+export function requireAuthorizer(authorizer: Authorizer): void {
+  if (typeof authorizer !== "function") {
+    throw new TypeError("an authorizer is required (use authorizeAny() to allow any SPIFFE peer)");
+  }
+}

@@ -1,15 +1,27 @@
 import type { ConnectionOptions } from "node:tls";
 import type { X509BundleSource } from "../bundle/source.ts";
 import type { X509SvidSource } from "../svid/x509_svid.ts";
-import type { Authorizer } from "./authorizer.ts";
+import { type Authorizer, requireAuthorizer } from "./authorizer.ts";
 import { listX509Bundles } from "./_bundles.ts";
 import { secureContextFor } from "./_secure_context.ts";
+import { bundleAuthorities, currentSvid } from "./_credentials.ts";
 import { verifyPeer } from "./peer.ts";
 
-function requireAuthorizer(authorizer: Authorizer): void {
-  if (typeof authorizer !== "function") {
-    throw new TypeError("an authorizer is required (use authorizeAny() to allow any SPIFFE peer)");
-  }
+const poolIds = new WeakMap<object, number>();
+let nextPoolId = 1;
+function poolId(value: object): number {
+  let id = poolIds.get(value);
+  if (id === undefined) poolIds.set(value, id = nextPoolId++);
+  return id;
+}
+
+/**
+ * A pool key for `https.Agent`: the agent reuses a kept-alive connection only for options
+ * with the same `sessionIdContext` (ignored by clients otherwise), so a connection
+ * checked with one bundle source and authorizer is never reused for another pair.
+ */
+function poolKey(...parts: object[]): { sessionIdContext: string } {
+  return { sessionIdContext: `spiffe-ts-${parts.map(poolId).join("-")}` };
 }
 
 /** The SPIFFE check that replaces the hostname check: verify per trust domain, then authorize. */
@@ -33,13 +45,18 @@ function spiffeClient(
   authorizer: Authorizer,
 ): ConnectionOptions {
   requireAuthorizer(authorizer);
+  const bundles = listX509Bundles(bundleSource);
   return {
     secureContext: secureContextFor({
-      svid: svidSource?.getX509Svid(),
-      bundles: listX509Bundles(bundleSource),
+      svid: svidSource ? currentSvid(svidSource) : undefined,
+      bundles,
     }),
+    // The same roots again: `secureContext` wins in node:tls, but an https Agent that
+    // sees no `ca` fills one in from the default store.
+    ca: bundleAuthorities(bundles),
     rejectUnauthorized: true,
     checkServerIdentity: spiffeServerCheck(bundleSource, authorizer),
+    ...poolKey(bundleSource, authorizer),
   };
 }
 
@@ -130,7 +147,8 @@ export function mtlsWebClientOptions(
   roots?: string[],
 ): ConnectionOptions {
   return {
-    secureContext: secureContextFor({ svid: svidSource.getX509Svid(), roots }),
+    secureContext: secureContextFor({ svid: currentSvid(svidSource), roots }),
+    ...(roots ? { ca: roots } : {}),
     rejectUnauthorized: true,
   };
 }

@@ -67,7 +67,7 @@ export async function dialWithMode(
     ...(options.signal ? [options.signal] : []),
   ]);
   signal.throwIfAborted();
-  const { svidSource, bundleSource, owned } = await resolveSources(mode);
+  const { svidSource, bundleSource, owned } = await resolveSources(mode, signal);
   try {
     const spiffeOptions = mode.kind === "tls"
       ? tlsClientOptions(bundleSource, mode.authorizer)
@@ -95,6 +95,7 @@ export async function dialWithMode(
         resolve(socket);
       });
     });
+    // The handshake's check recorded the server's ID by its leaf certificate.
     if (mode.kind !== "mtls-web") rememberPeer(socket, peerIdFromSocket(socket));
     if (owned) socket.once("close", () => void owned.close());
     return socket;

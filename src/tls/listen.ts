@@ -63,7 +63,7 @@ export async function listenWithMode(
   options: ListenOptions = {},
 ): Promise<Server> {
   options.signal?.throwIfAborted();
-  const { svidSource, bundleSource, owned } = await resolveSources(mode);
+  const { svidSource, bundleSource, owned } = await resolveSources(mode, options.signal);
   try {
     const spiffeOptions = mode.kind === "tls"
       ? tlsServerOptions(svidSource)
@@ -88,11 +88,16 @@ export async function listenWithMode(
       else server.listen(address.port, address.hostname, ready);
     });
     const stop = () => server.close();
-    options.signal?.addEventListener("abort", stop, { once: true });
     server.once("close", () => {
       options.signal?.removeEventListener("abort", stop);
       void owned?.close();
     });
+    if (options.signal?.aborted) {
+      // Aborted while binding: undo the listen.
+      await new Promise((resolve) => server.close(resolve));
+      throw options.signal.reason;
+    }
+    options.signal?.addEventListener("abort", stop, { once: true });
     return server;
   } catch (err) {
     await owned?.close();

@@ -3,8 +3,16 @@
 import type { X509BundleSource } from "../bundle/source.ts";
 import type { X509SvidSource } from "../svid/x509_svid.ts";
 import type { X509SourceOptions } from "../workloadapi/x509_source.ts";
-import type { Authorizer } from "./authorizer.ts";
+import { type Authorizer, requireAuthorizer } from "./authorizer.ts";
 import type { WebCertificate } from "./server_options.ts";
+
+/** Checks a mode's authorizer at construction, then returns the mode. */
+function withAuthorizer<M extends (ClientMode | ServerMode) & { authorizer: Authorizer }>(
+  mode: M,
+): M {
+  requireAuthorizer(mode.authorizer);
+  return mode;
+}
 
 /** A source of both an X509-SVID and X.509 bundles, such as an `X509Source`. */
 export type X509SvidAndBundleSource = X509SvidSource & X509BundleSource;
@@ -56,11 +64,12 @@ export type ServerMode =
  * const mode = tlsClient(authorizeId("spiffe://example.org/server"));
  * ```
  */
-export const tlsClient = (authorizer: Authorizer): ClientMode => ({
-  side: "client",
-  kind: "tls",
-  authorizer,
-});
+export const tlsClient = (authorizer: Authorizer): ClientMode =>
+  withAuthorizer({
+    side: "client",
+    kind: "tls",
+    authorizer,
+  });
 
 /**
  * TLS client mode with the given bundle source.
@@ -80,7 +89,7 @@ export const tlsClient = (authorizer: Authorizer): ClientMode => ({
 export const tlsClientWithSource = (
   authorizer: Authorizer,
   source: X509BundleSource,
-): ClientMode => ({ side: "client", kind: "tls", authorizer, bundleSource: source });
+): ClientMode => withAuthorizer({ side: "client", kind: "tls", authorizer, bundleSource: source });
 
 /**
  * TLS client mode with a source made from these options.
@@ -101,7 +110,7 @@ export const tlsClientWithSource = (
 export const tlsClientWithSourceOptions = (
   authorizer: Authorizer,
   sourceOptions: X509SourceOptions,
-): ClientMode => ({ side: "client", kind: "tls", authorizer, sourceOptions });
+): ClientMode => withAuthorizer({ side: "client", kind: "tls", authorizer, sourceOptions });
 
 /**
  * TLS client mode with a raw bundle source (a bundle or set).
@@ -121,7 +130,7 @@ export const tlsClientWithSourceOptions = (
 export const tlsClientWithRawConfig = (
   authorizer: Authorizer,
   bundleSource: X509BundleSource,
-): ClientMode => ({ side: "client", kind: "tls", authorizer, bundleSource });
+): ClientMode => withAuthorizer({ side: "client", kind: "tls", authorizer, bundleSource });
 
 /**
  * Mutual TLS client mode: present the SVID, authenticate the server by SPIFFE; the
@@ -137,11 +146,12 @@ export const tlsClientWithRawConfig = (
  * const mode = mtlsClient(authorizeId("spiffe://example.org/server"));
  * ```
  */
-export const mtlsClient = (authorizer: Authorizer): ClientMode => ({
-  side: "client",
-  kind: "mtls",
-  authorizer,
-});
+export const mtlsClient = (authorizer: Authorizer): ClientMode =>
+  withAuthorizer({
+    side: "client",
+    kind: "mtls",
+    authorizer,
+  });
 
 /**
  * Mutual TLS client mode with the given source.
@@ -161,7 +171,7 @@ export const mtlsClient = (authorizer: Authorizer): ClientMode => ({
 export const mtlsClientWithSource = (
   authorizer: Authorizer,
   source: X509SvidAndBundleSource,
-): ClientMode => ({ side: "client", kind: "mtls", authorizer, source });
+): ClientMode => withAuthorizer({ side: "client", kind: "mtls", authorizer, source });
 
 /**
  * Mutual TLS client mode with a source made from these options.
@@ -182,7 +192,7 @@ export const mtlsClientWithSource = (
 export const mtlsClientWithSourceOptions = (
   authorizer: Authorizer,
   sourceOptions: X509SourceOptions,
-): ClientMode => ({ side: "client", kind: "mtls", authorizer, sourceOptions });
+): ClientMode => withAuthorizer({ side: "client", kind: "mtls", authorizer, sourceOptions });
 
 /**
  * Mutual TLS client mode with raw SVID and bundle sources.
@@ -204,7 +214,8 @@ export const mtlsClientWithRawConfig = (
   authorizer: Authorizer,
   svidSource: X509SvidSource,
   bundleSource: X509BundleSource,
-): ClientMode => ({ side: "client", kind: "mtls", authorizer, svidSource, bundleSource });
+): ClientMode =>
+  withAuthorizer({ side: "client", kind: "mtls", authorizer, svidSource, bundleSource });
 
 /**
  * Mutual TLS client mode against a Web PKI server: present the SVID, authenticate the
@@ -373,11 +384,12 @@ export const tlsServerWithRawConfig = (svidSource: X509SvidSource): ServerMode =
  * const mode = mtlsServer(authorizeId("spiffe://example.org/client"));
  * ```
  */
-export const mtlsServer = (authorizer: Authorizer): ServerMode => ({
-  side: "server",
-  kind: "mtls",
-  authorizer,
-});
+export const mtlsServer = (authorizer: Authorizer): ServerMode =>
+  withAuthorizer({
+    side: "server",
+    kind: "mtls",
+    authorizer,
+  });
 
 /**
  * Mutual TLS server mode with the given source.
@@ -397,7 +409,7 @@ export const mtlsServer = (authorizer: Authorizer): ServerMode => ({
 export const mtlsServerWithSource = (
   authorizer: Authorizer,
   source: X509SvidAndBundleSource,
-): ServerMode => ({ side: "server", kind: "mtls", authorizer, source });
+): ServerMode => withAuthorizer({ side: "server", kind: "mtls", authorizer, source });
 
 /**
  * Mutual TLS server mode with a source made from these options.
@@ -418,7 +430,7 @@ export const mtlsServerWithSource = (
 export const mtlsServerWithSourceOptions = (
   authorizer: Authorizer,
   sourceOptions: X509SourceOptions,
-): ServerMode => ({ side: "server", kind: "mtls", authorizer, sourceOptions });
+): ServerMode => withAuthorizer({ side: "server", kind: "mtls", authorizer, sourceOptions });
 
 /**
  * Mutual TLS server mode with raw SVID and bundle sources.
@@ -440,7 +452,8 @@ export const mtlsServerWithRawConfig = (
   authorizer: Authorizer,
   svidSource: X509SvidSource,
   bundleSource: X509BundleSource,
-): ServerMode => ({ side: "server", kind: "mtls", authorizer, svidSource, bundleSource });
+): ServerMode =>
+  withAuthorizer({ side: "server", kind: "mtls", authorizer, svidSource, bundleSource });
 
 /**
  * Mutual TLS web server mode: present a web certificate, require and authorize a SPIFFE
@@ -461,7 +474,7 @@ export const mtlsServerWithRawConfig = (
 export const mtlsWebServer = (
   authorizer: Authorizer,
   certificate: WebCertificate,
-): ServerMode => ({ side: "server", kind: "mtls-web", authorizer, certificate });
+): ServerMode => withAuthorizer({ side: "server", kind: "mtls-web", authorizer, certificate });
 
 /**
  * Mutual TLS web server mode with the given bundle source.
@@ -483,13 +496,14 @@ export const mtlsWebServerWithSource = (
   authorizer: Authorizer,
   certificate: WebCertificate,
   source: X509BundleSource,
-): ServerMode => ({
-  side: "server",
-  kind: "mtls-web",
-  authorizer,
-  certificate,
-  bundleSource: source,
-});
+): ServerMode =>
+  withAuthorizer({
+    side: "server",
+    kind: "mtls-web",
+    authorizer,
+    certificate,
+    bundleSource: source,
+  });
 
 /**
  * Mutual TLS web server mode with a source made from these options.
@@ -511,7 +525,8 @@ export const mtlsWebServerWithSourceOptions = (
   authorizer: Authorizer,
   certificate: WebCertificate,
   sourceOptions: X509SourceOptions,
-): ServerMode => ({ side: "server", kind: "mtls-web", authorizer, certificate, sourceOptions });
+): ServerMode =>
+  withAuthorizer({ side: "server", kind: "mtls-web", authorizer, certificate, sourceOptions });
 
 /**
  * Mutual TLS web server mode with a raw bundle source.
@@ -533,4 +548,5 @@ export const mtlsWebServerWithRawConfig = (
   authorizer: Authorizer,
   certificate: WebCertificate,
   bundleSource: X509BundleSource,
-): ServerMode => ({ side: "server", kind: "mtls-web", authorizer, certificate, bundleSource });
+): ServerMode =>
+  withAuthorizer({ side: "server", kind: "mtls-web", authorizer, certificate, bundleSource });

@@ -6,9 +6,15 @@ import type { X509BundleSource } from "../bundle/source.ts";
 import { verifyX509SvidSync } from "../svid/verify.ts";
 import type { Authorizer } from "./authorizer.ts";
 
-const socketPeers = new WeakMap<TLSSocket, SpiffeId>();
+/** Where a socket's verified peer ID is kept: a property, so socket proxies (http2) see it. */
+const PEER_ID = Symbol("spiffe-ts.peerId");
+type Remembered = TLSSocket & { [PEER_ID]?: SpiffeId };
+
 const LEAF_LIMIT = 4096;
-/** Peer IDs proven by our client-side checks, by the DER of the peer's leaf. */
+/**
+ * Peer IDs proven by the client option builders' checks, by the DER of the peer's leaf:
+ * Node runs those checks with no handle on the socket.
+ */
 const verifiedLeaves = new Map<string, SpiffeId>();
 
 /** The DER chain node:tls received, leaf first (the anchor from `ca` included last). */
@@ -47,16 +53,19 @@ export function verifyPeer(
 
 /** Records the verified peer of a socket. */
 export function rememberPeer(socket: TLSSocket, id: SpiffeId): void {
-  socketPeers.set(socket, id);
+  (socket as Remembered)[PEER_ID] = id;
 }
 
 /**
- * The SPIFFE ID of the peer of a TLS socket that spiffe-ts verified and authorized (a
- * socket from `dialWithMode`/`listenWithMode`, or one made with the option builders).
+ * The SPIFFE ID of the peer of a TLS socket whose peer spiffe-ts verified and authorized:
+ * a socket from `dialWithMode`, one a server reached through `listenWithMode` or
+ * `bindSpiffeServer` (http2 streams' sockets included), or an `https`/`tls` client socket
+ * made with the client option builders (identified by its verified leaf certificate,
+ * whose key the peer proved in the handshake).
  *
  * @param socket The connected socket.
  * @returns The peer's verified SPIFFE ID.
- * @throws {X509SvidError} When the socket's peer was not verified by spiffe-ts.
+ * @throws {X509SvidError} When spiffe-ts did not verify the socket's peer.
  *
  * @example
  * ```ts ignore
@@ -68,8 +77,8 @@ export function rememberPeer(socket: TLSSocket, id: SpiffeId): void {
  * ```
  */
 export function peerIdFromSocket(socket: TLSSocket): SpiffeId {
-  const known = socketPeers.get(socket);
-  if (known !== undefined) return known;
+  const remembered = (socket as Remembered)[PEER_ID];
+  if (remembered !== undefined) return remembered;
   const raw = socket.authorized ? socket.getPeerCertificate()?.raw : undefined;
   const id = raw === undefined
     ? undefined
@@ -77,6 +86,6 @@ export function peerIdFromSocket(socket: TLSSocket): SpiffeId {
   if (id === undefined) {
     throw new X509SvidError("x509svid: the socket's peer was not verified by spiffe-ts");
   }
-  socketPeers.set(socket, id);
+  rememberPeer(socket, id);
   return id;
 }

@@ -1,8 +1,10 @@
+import type { Socket } from "node:net";
 import type { Server, TlsOptions, TLSSocket } from "node:tls";
 import type { X509BundleSource } from "../bundle/source.ts";
 import type { X509SvidSource } from "../svid/x509_svid.ts";
-import type { Authorizer } from "./authorizer.ts";
+import { type Authorizer, requireAuthorizer } from "./authorizer.ts";
 import { listX509Bundles } from "./_bundles.ts";
+import { currentSvid } from "./_credentials.ts";
 import {
   contextKey,
   contextOptions,
@@ -42,7 +44,7 @@ type WithPlan = TlsOptions & { [PLAN]?: ServerPlan };
 
 function parts(plan: ServerPlan): ContextParts {
   return {
-    svid: plan.svidSource?.getX509Svid(),
+    svid: plan.svidSource ? currentSvid(plan.svidSource) : undefined,
     webCertificate: plan.webCertificate,
     bundles: plan.clients ? listX509Bundles(plan.clients.bundleSource) : undefined,
   };
@@ -52,11 +54,7 @@ function serverOptions(plan: ServerPlan): SpiffeServerOptions {
   const { cert, key } = contextOptions(parts(plan));
   const options: WithPlan = { cert, key, minVersion: MIN_TLS_VERSION, [PLAN]: plan };
   if (plan.clients) {
-    if (typeof plan.clients.authorizer !== "function") {
-      throw new TypeError(
-        "an authorizer is required (use authorizeAny() to allow any SPIFFE peer)",
-      );
-    }
+    requireAuthorizer(plan.clients.authorizer);
     // Fail closed until bindSpiffeServer installs the SPIFFE checks: with no CA at all,
     // no client certificate verifies, so an unbound server accepts no client.
     Object.assign(options, { requestCert: true, rejectUnauthorized: true, ca: [] });
@@ -196,7 +194,19 @@ export function bindSpiffeServer<S extends Server>(server: S, options: SpiffeSer
     });
   };
   refresh();
-  server.prependListener("connection", refresh);
+  server.prependListener("connection", (socket: Socket) => {
+    try {
+      refresh();
+    } catch (err) {
+      // No valid SVID to present (e.g. it expired while the agent is away): refuse this
+      // client and keep serving; the next connection tries again.
+      socket.destroy();
+      server.emit("tlsClientError", err, socket);
+    }
+  });
+  // A client that failed its handshake (or stalled past handshakeTimeout) is dropped:
+  // node:tls reports a timeout but leaves the connection open.
+  server.on("tlsClientError", (_err: Error, socket: Socket) => socket.destroy());
 
   const clients = plan.clients;
   if (clients !== undefined) {
