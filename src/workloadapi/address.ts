@@ -13,6 +13,7 @@
  */
 
 import process from "node:process";
+import { goQuote } from "../_go_quote.ts";
 
 /** The environment variable that holds the Workload API address (WE §4). */
 export const SOCKET_ENV = "SPIFFE_ENDPOINT_SOCKET";
@@ -390,30 +391,6 @@ function decodePath(path: string, input: string): string {
   } catch (cause) {
     throw new TypeError(`${UNIX} path must be valid UTF-8: ${goQuote(input)}`, { cause });
   }
-}
-
-/** Go's `strconv.Quote`, for the characters an address can contain. */
-function goQuote(text: string): string {
-  const named: Record<string, string> = {
-    "\x07": "\\a",
-    "\b": "\\b",
-    "\f": "\\f",
-    "\n": "\\n",
-    "\r": "\\r",
-    "\t": "\\t",
-    "\v": "\\v",
-    '"': '\\"',
-    "\\": "\\\\",
-  };
-  let out = '"';
-  for (const c of text) {
-    const code = c.codePointAt(0)!;
-    if (named[c] !== undefined) out += named[c];
-    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, "0")}`;
-    else if (code >= 0x80 && code < 0xa0) out += `\\u${code.toString(16).padStart(4, "0")}`;
-    else out += c;
-  }
-  return out + '"';
 }
 
 // --- IP addresses, as Go's net.ParseIP and net.IP.String ------------------------------
