@@ -146,6 +146,13 @@ export function verifyX509SvidSync(
   }
   if (chainCache.size >= CHAIN_CACHE_LIMIT) chainCache.delete(chainCache.keys().next().value!);
   chainCache.set(cacheKey, { id, chains });
+  // The leaf alone also finds these chains next time: a TLS peer's leaf is cheap to get,
+  // its intermediates are not, and once a path to the bundle is proven for a leaf it
+  // holds whatever intermediates are presented later (still subject to the checks above).
+  if (parsed.length > 1) {
+    if (chainCache.size >= CHAIN_CACHE_LIMIT) chainCache.delete(chainCache.keys().next().value!);
+    chainCache.set(leaf.key, { id, chains });
+  }
   return { id, verifiedChains: toPublic(chains) };
 }
 

@@ -29,16 +29,21 @@ export function bundleAuthorities(bundles: readonly X509Bundle[]): string[] {
   });
 }
 
+const validity = new WeakMap<X509Svid, [notBefore: number, notAfter: number]>();
+
 /**
  * The source's current SVID, which must be valid now: an expired or not-yet-valid SVID
  * is never served (the source may still hold one while its agent is unreachable).
  */
 export function currentSvid(source: X509SvidSource): X509Svid {
   const svid = source.getX509Svid();
-  const leaf = svid.certificates[0];
+  let window = validity.get(svid);
+  if (window === undefined) {
+    window = [new Date(svid.certificates[0].validFrom).getTime(), svid.expiresAt.getTime()];
+    validity.set(svid, window);
+  }
+  const [notBefore, notAfter] = window;
   const now = Date.now();
-  const notBefore = new Date(leaf.validFrom).getTime();
-  const notAfter = svid.expiresAt.getTime();
   if (now > notAfter) {
     throw new X509SvidError(
       `x509svid: the X509-SVID "${svid.id}" expired at ${new Date(notAfter).toISOString()}`,

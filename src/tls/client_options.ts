@@ -1,5 +1,6 @@
 import type { ConnectionOptions } from "node:tls";
 import type { X509BundleSource } from "../bundle/source.ts";
+import type { SpiffeId } from "../spiffeid/spiffe_id.ts";
 import type { X509SvidSource } from "../svid/x509_svid.ts";
 import { type Authorizer, requireAuthorizer } from "./authorizer.ts";
 import { listX509Bundles } from "./_bundles.ts";
@@ -25,13 +26,19 @@ function poolKey(...parts: object[]): { sessionIdContext: string } {
 }
 
 /** The SPIFFE check that replaces the hostname check: verify per trust domain, then authorize. */
-function spiffeServerCheck(bundleSource: X509BundleSource, authorizer: Authorizer) {
+function spiffeServerCheck(
+  bundleSource: X509BundleSource,
+  authorizer: Authorizer,
+  onVerified?: (id: SpiffeId) => void,
+) {
   return (
     _hostname: string,
     cert: Parameters<NonNullable<ConnectionOptions["checkServerIdentity"]>>[1],
   ) => {
     try {
-      verifyPeer(cert, bundleSource, authorizer);
+      // Not `onVerified?.(verifyPeer(...))`: an optional call skips evaluating its arguments.
+      const id = verifyPeer(cert, bundleSource, authorizer);
+      onVerified?.(id);
       return undefined;
     } catch (err) {
       return err as Error;
@@ -39,10 +46,15 @@ function spiffeServerCheck(bundleSource: X509BundleSource, authorizer: Authorize
   };
 }
 
-function spiffeClient(
+/**
+ * The options of the SPIFFE client modes; `onVerified` receives the server's ID once the
+ * handshake's check passed (dialWithMode records it on the socket).
+ */
+export function spiffeClientOptions(
   svidSource: X509SvidSource | undefined,
   bundleSource: X509BundleSource,
   authorizer: Authorizer,
+  onVerified?: (id: SpiffeId) => void,
 ): ConnectionOptions {
   requireAuthorizer(authorizer);
   const bundles = listX509Bundles(bundleSource);
@@ -55,7 +67,7 @@ function spiffeClient(
     // sees no `ca` fills one in from the default store.
     ca: bundleAuthorities(bundles),
     rejectUnauthorized: true,
-    checkServerIdentity: spiffeServerCheck(bundleSource, authorizer),
+    checkServerIdentity: spiffeServerCheck(bundleSource, authorizer, onVerified),
     ...poolKey(bundleSource, authorizer),
   };
 }
@@ -89,7 +101,7 @@ export function tlsClientOptions(
   bundleSource: X509BundleSource,
   authorizer: Authorizer,
 ): ConnectionOptions {
-  return spiffeClient(undefined, bundleSource, authorizer);
+  return spiffeClientOptions(undefined, bundleSource, authorizer);
 }
 
 /**
@@ -120,7 +132,7 @@ export function mtlsClientOptions(
   bundleSource: X509BundleSource,
   authorizer: Authorizer,
 ): ConnectionOptions {
-  return spiffeClient(svidSource, bundleSource, authorizer);
+  return spiffeClientOptions(svidSource, bundleSource, authorizer);
 }
 
 /**

@@ -1,9 +1,10 @@
 import { connect, type ConnectionOptions, type TLSSocket } from "node:tls";
 import type { Authorizer } from "./authorizer.ts";
-import { mtlsClientOptions, mtlsWebClientOptions, tlsClientOptions } from "./client_options.ts";
+import { mtlsWebClientOptions, spiffeClientOptions } from "./client_options.ts";
 import { type ClientMode, mtlsClient } from "./mode.ts";
 import { resolveSources } from "./_mode_sources.ts";
-import { peerIdFromSocket, rememberPeer } from "./peer.ts";
+import { rememberPeer } from "./peer.ts";
+import type { SpiffeId } from "../spiffeid/spiffe_id.ts";
 
 /** Where to dial. */
 export interface DialAddress {
@@ -62,18 +63,31 @@ export async function dialWithMode(
   mode: ClientMode,
   options: DialOptions = {},
 ): Promise<TLSSocket> {
-  const signal = AbortSignal.any([
-    AbortSignal.timeout(options.timeout ?? 30_000),
-    ...(options.signal ? [options.signal] : []),
-  ]);
-  signal.throwIfAborted();
-  const { svidSource, bundleSource, owned } = await resolveSources(mode, signal);
+  options.signal?.throwIfAborted();
+  // A timer cleared when the dial settles (AbortSignal.timeout's could not be, and would
+  // linger for the whole timeout after every dial).
+  const deadline = new AbortController();
+  const timer = setTimeout(
+    () => deadline.abort(new DOMException("the dial timed out", "TimeoutError")),
+    options.timeout ?? 30_000,
+  );
+  const signal = options.signal
+    ? AbortSignal.any([deadline.signal, options.signal])
+    : deadline.signal;
+  let owned: Awaited<ReturnType<typeof resolveSources>>["owned"];
   try {
-    const spiffeOptions = mode.kind === "tls"
-      ? tlsClientOptions(bundleSource, mode.authorizer)
-      : mode.kind === "mtls"
-      ? mtlsClientOptions(svidSource, bundleSource, mode.authorizer)
-      : mtlsWebClientOptions(svidSource, mode.roots);
+    const sources = await resolveSources(mode, signal);
+    const { svidSource, bundleSource } = sources;
+    owned = sources.owned;
+    let peer: SpiffeId | undefined;
+    const spiffeOptions = mode.kind === "mtls-web"
+      ? mtlsWebClientOptions(svidSource, mode.roots)
+      : spiffeClientOptions(
+        mode.kind === "mtls" ? svidSource : undefined,
+        bundleSource,
+        mode.authorizer,
+        (id) => (peer = id),
+      );
     const socket = await new Promise<TLSSocket>((resolve, reject) => {
       const socket = connect({
         ...options.tlsOptions,
@@ -95,13 +109,14 @@ export async function dialWithMode(
         resolve(socket);
       });
     });
-    // The handshake's check recorded the server's ID by its leaf certificate.
-    if (mode.kind !== "mtls-web") rememberPeer(socket, peerIdFromSocket(socket));
-    if (owned) socket.once("close", () => void owned.close());
+    if (peer !== undefined) rememberPeer(socket, peer);
+    if (owned) socket.once("close", () => void owned!.close());
     return socket;
   } catch (err) {
     await owned?.close();
     throw err;
+  } finally {
+    clearTimeout(timer);
   }
 }
 

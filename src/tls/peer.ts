@@ -51,6 +51,32 @@ export function verifyPeer(
   return id;
 }
 
+/**
+ * Verifies and authorizes the peer of a server-side socket, and records its ID. The
+ * leaf alone is tried first (a known leaf's chains are cached); its intermediates are
+ * fetched from the socket, which is costly in node:tls, only when that is not enough.
+ */
+export function verifySocketPeer(
+  socket: TLSSocket,
+  bundleSource: X509BundleSource,
+  authorizer: Authorizer,
+): SpiffeId {
+  let id: SpiffeId | undefined;
+  const leaf = socket.getPeerX509Certificate?.();
+  if (leaf !== undefined) {
+    try {
+      const verified = verifyX509SvidSync([leaf], bundleSource);
+      authorizer(verified.id, verified.verifiedChains);
+      id = verified.id;
+    } catch (err) {
+      if (!(err instanceof X509SvidError)) throw err; // the authorizer's refusal stands
+    }
+  }
+  id ??= verifyPeer(socket.getPeerCertificate(true), bundleSource, authorizer);
+  rememberPeer(socket, id);
+  return id;
+}
+
 /** Records the verified peer of a socket. */
 export function rememberPeer(socket: TLSSocket, id: SpiffeId): void {
   (socket as Remembered)[PEER_ID] = id;

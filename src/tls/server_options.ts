@@ -11,7 +11,7 @@ import {
   type ContextParts,
   MIN_TLS_VERSION,
 } from "./_secure_context.ts";
-import { rememberPeer, verifyPeer } from "./peer.ts";
+import { verifySocketPeer } from "./peer.ts";
 
 /** A web server certificate and key in PEM, for the `mtlsWeb*` server modes. */
 export interface WebCertificate {
@@ -217,10 +217,7 @@ export function bindSpiffeServer<S extends Server>(server: S, options: SpiffeSer
       if (event === "secureConnection") {
         const socket = args[0] as TLSSocket;
         try {
-          rememberPeer(
-            socket,
-            verifyPeer(socket.getPeerCertificate(true), clients.bundleSource, clients.authorizer),
-          );
+          verifySocketPeer(socket, clients.bundleSource, clients.authorizer);
         } catch (err) {
           socket.destroy();
           return emit.call(this, "tlsClientError", err, socket);
