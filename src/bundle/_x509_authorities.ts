@@ -93,8 +93,16 @@ export class X509Authorities {
  * @returns The key.
  */
 function derKey(cert: X509Certificate): string {
-  if (!(cert instanceof X509Certificate)) {
-    throw new TypeError("X.509 authority must be a node:crypto X509Certificate");
+  let key = keys.get(cert);
+  if (key === undefined) {
+    if (!(cert instanceof X509Certificate)) {
+      throw new TypeError("X.509 authority must be a node:crypto X509Certificate");
+    }
+    key = encodeBase64(cert.raw);
+    keys.set(cert, key);
   }
-  return encodeBase64(cert.raw);
+  return key;
 }
+
+/** Keys already computed: certificates are immutable, and `raw` copies on every read. */
+const keys = new WeakMap<X509Certificate, string>();

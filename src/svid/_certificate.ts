@@ -75,6 +75,8 @@ export interface ParsedCertificate {
 
 const CACHE_LIMIT = 4096;
 const cache = new Map<string, ParsedCertificate>();
+/** Parsed certificates by object, for callers that pass the same X509Certificate again. */
+const byObject = new WeakMap<X509Certificate, ParsedCertificate>();
 
 /** Bytes to the base64 key used for caching and comparing certificates. */
 export function derKey(der: Uint8Array): string {
@@ -86,7 +88,16 @@ export function derKey(der: Uint8Array): string {
  * Throws a plain Error describing the failure; callers wrap it.
  */
 export function parseCertificate(input: Uint8Array | X509Certificate): ParsedCertificate {
-  const der = input instanceof X509Certificate ? input.raw : input;
+  if (!(input instanceof X509Certificate)) return parseDer(input, undefined);
+  let parsed = byObject.get(input);
+  if (parsed === undefined) {
+    parsed = parseDer(input.raw, input);
+    byObject.set(input, parsed);
+  }
+  return parsed;
+}
+
+function parseDer(der: Uint8Array, x509: X509Certificate | undefined): ParsedCertificate {
   const key = derKey(der);
   const hit = cache.get(key);
   if (hit !== undefined) {
@@ -95,7 +106,7 @@ export function parseCertificate(input: Uint8Array | X509Certificate): ParsedCer
     cache.set(key, hit);
     return hit;
   }
-  const parsed = parseUncached(key, der, input instanceof X509Certificate ? input : undefined);
+  const parsed = parseUncached(key, der, x509);
   if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
   cache.set(key, parsed);
   return parsed;
