@@ -256,3 +256,25 @@ export function recordingLogger(): Logger & { lines: string[] } {
     error: (message) => lines.push(`error: ${message}`),
   };
 }
+
+/**
+ * A devagent with the server and client identities (socket 0 and 1) and an X509Source on
+ * each; disposing it closes all three.
+ */
+export async function agentAndSources(
+  options: { svidTtl?: number; authorityPropagation?: number } = {},
+) {
+  const agent = await agentWith([SERVER_ID, CLIENT_ID], options);
+  const server = await X509Source.create({ address: agent.addresses[0], backoff: FAST_BACKOFF });
+  const client = await X509Source.create({ address: agent.addresses[1], backoff: FAST_BACKOFF });
+  return {
+    agent,
+    server,
+    client,
+    async [Symbol.asyncDispose]() {
+      await server.close();
+      await client.close();
+      await agent[Symbol.asyncDispose]();
+    },
+  };
+}

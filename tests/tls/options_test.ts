@@ -23,12 +23,12 @@ import {
   peerIdFromSocket,
   tlsClientOptions,
   tlsServerOptions,
-  X509Source,
   X509SvidError,
 } from "../../mod.ts";
 import { assertThrowsSpiffe } from "../_helpers/assert.ts";
-import { agentWith, FAST_BACKOFF } from "../workloadapi/_agent.ts";
+
 import {
+  agentAndSources,
   CLIENT_ID,
   closeServer,
   closeSocket,
@@ -40,23 +40,6 @@ import {
   svidFrom,
   within,
 } from "./_fixtures.ts";
-
-/** A devagent with the server and client identities and an X509Source for each. */
-async function sources() {
-  const agent = await agentWith([SERVER_ID, CLIENT_ID]);
-  const server = await X509Source.create({ address: agent.addresses[0], backoff: FAST_BACKOFF });
-  const client = await X509Source.create({ address: agent.addresses[1], backoff: FAST_BACKOFF });
-  return {
-    agent,
-    server,
-    client,
-    async [Symbol.asyncDispose]() {
-      await server.close();
-      await client.close();
-      await agent[Symbol.asyncDispose]();
-    },
-  };
-}
 
 /** Listens on loopback and resolves once listening. */
 async function listening<S extends Server | Http2SecureServer>(server: S): Promise<S> {
@@ -102,7 +85,7 @@ function rawGet(port: number, options: RequestOptions): Promise<Reply> {
 }
 
 Deno.test("https: mtlsServerOptions + bindSpiffeServer ↔ https.request with mtlsClientOptions", async () => {
-  await using s = await sources();
+  await using s = await agentAndSources();
   const options = mtlsServerOptions(s.server, s.server, authorizeId(CLIENT_ID));
   const server = await listening(bindSpiffeServer(createHttpsServer(options, greet), options));
   try {
@@ -117,7 +100,7 @@ Deno.test("https: mtlsServerOptions + bindSpiffeServer ↔ https.request with mt
 });
 
 Deno.test("https: a refused client never reaches the request handler", async () => {
-  await using s = await sources();
+  await using s = await agentAndSources();
   const options = mtlsServerOptions(s.server, s.server, authorizeId("spiffe://example.org/other"));
   let handled = 0;
   const server = await listening(bindSpiffeServer(
@@ -149,7 +132,7 @@ Deno.test("https: a refused client never reaches the request handler", async () 
 });
 
 Deno.test("https: the client refuses a server with the wrong ID (the request fails typed)", async () => {
-  await using s = await sources();
+  await using s = await agentAndSources();
   const options = tlsServerOptions(s.server);
   const server = await listening(
     bindSpiffeServer(createHttpsServer(options, (_req, res) => res.end("secret")), options),
@@ -168,7 +151,7 @@ Deno.test("https: the client refuses a server with the wrong ID (the request fai
 });
 
 Deno.test("https: mtlsWebServerOptions (web certificate) ↔ mtlsWebClientOptions", async () => {
-  await using s = await sources();
+  await using s = await agentAndSources();
   const pki = await makePki();
   const options = mtlsWebServerOptions(pki.webCertificate, s.server, authorizeId(CLIENT_ID));
   const server = await listening(bindSpiffeServer(createHttpsServer(options, greet), options));
@@ -187,7 +170,7 @@ Deno.test("https: mtlsWebServerOptions (web certificate) ↔ mtlsWebClientOption
 Deno.test({
   name: "https: a pooled keep-alive connection is not reused past another authorizer",
   fn: async () => {
-    await using s = await sources();
+    await using s = await agentAndSources();
     const options = tlsServerOptions(s.server);
     const server = await listening(
       bindSpiffeServer(createHttpsServer(options, (_req, res) => res.end("secret")), options),
@@ -216,7 +199,7 @@ Deno.test({
 Deno.test({
   name: "https: client options work under NODE_EXTRA_CA_CERTS without --allow-sys",
   fn: async () => {
-    await using s = await sources();
+    await using s = await agentAndSources();
     const options = tlsServerOptions(s.server);
     const server = await listening(
       bindSpiffeServer(createHttpsServer(options, (_req, res) => res.end("hi")), options),
@@ -258,7 +241,7 @@ function closeSession(session: ClientHttp2Session): Promise<void> {
 }
 
 Deno.test("http2: createSecureServer + bindSpiffeServer ↔ http2.connect with mtlsClientOptions", async () => {
-  await using s = await sources();
+  await using s = await agentAndSources();
   const options = mtlsServerOptions(s.server, s.server, authorizeId(CLIENT_ID));
   const server = await listening(bindSpiffeServer(
     createSecureServer(
@@ -282,7 +265,7 @@ Deno.test("http2: createSecureServer + bindSpiffeServer ↔ http2.connect with m
 });
 
 Deno.test("http2: a refused client gets no response and the server reports it", async () => {
-  await using s = await sources();
+  await using s = await agentAndSources();
   const options = mtlsServerOptions(s.server, s.server, authorizeId("spiffe://example.org/other"));
   let handled = 0;
   const server = await listening(bindSpiffeServer(

@@ -14,12 +14,13 @@ import {
   mtlsClientWithSource,
   mtlsServerOptions,
   mtlsServerWithSource,
-  X509Source,
+  type X509Source,
   type X509SourceSnapshot,
 } from "../../mod.ts";
-import { agentWith, delay, FAST_BACKOFF } from "../workloadapi/_agent.ts";
+import { delay } from "../workloadapi/_agent.ts";
 import {
   addressOf,
+  agentAndSources,
   CLIENT_ID,
   closeServer,
   EXAMPLE,
@@ -31,23 +32,6 @@ import {
   SERVER_ID,
   within,
 } from "./_fixtures.ts";
-
-/** A devagent with the server and client identities and an X509Source on each. */
-async function rotatingWorld(options: { svidTtl?: number; authorityPropagation?: number } = {}) {
-  const agent = await agentWith([SERVER_ID, CLIENT_ID], options);
-  const server = await X509Source.create({ address: agent.addresses[0], backoff: FAST_BACKOFF });
-  const client = await X509Source.create({ address: agent.addresses[1], backoff: FAST_BACKOFF });
-  return {
-    agent,
-    server,
-    client,
-    async [Symbol.asyncDispose]() {
-      await server.close();
-      await client.close();
-      await agent[Symbol.asyncDispose]();
-    },
-  };
-}
 
 /** The serial number of a socket's peer leaf certificate. */
 function peerSerial(socket: TLSSocket): string {
@@ -66,7 +50,7 @@ function nextUpdate(
 }
 
 Deno.test("listenWithMode and dialWithMode present the rotated SVIDs without a restart", async () => {
-  await using w = await rotatingWorld();
+  await using w = await agentAndSources();
   const server = await listenWithMode(
     LOOPBACK,
     mtlsServerWithSource(authorizeId(CLIENT_ID), w.server),
@@ -107,7 +91,7 @@ Deno.test("listenWithMode and dialWithMode present the rotated SVIDs without a r
 });
 
 Deno.test("a CA rotation: the new root is trusted first, and a client with an old-CA SVID still gets in", async () => {
-  await using w = await rotatingWorld({ authorityPropagation: 50 });
+  await using w = await agentAndSources({ authorityPropagation: 50 });
   const server = await listenWithMode(
     LOOPBACK,
     mtlsServerWithSource(authorizeId(CLIENT_ID), w.server),
@@ -146,7 +130,7 @@ Deno.test("a CA rotation: the new root is trusted first, and a client with an ol
 });
 
 Deno.test("https with bindSpiffeServer serves a rotated SVID without a restart", async () => {
-  await using w = await rotatingWorld();
+  await using w = await agentAndSources();
   const options = mtlsServerOptions(w.server, w.server, authorizeId(CLIENT_ID));
   const server = bindSpiffeServer(
     createHttpsServer(options, (_req, res) => res.end("hi")),
@@ -188,7 +172,7 @@ Deno.test("rotation under load: hundreds of hello exchanges, 8 in flight, zero f
   const EXCHANGES = 400;
   const IN_FLIGHT = 8;
   const MIN_AUTHORITY_ROTATIONS = 3;
-  await using w = await rotatingWorld({ svidTtl: 3000, authorityPropagation: 100 });
+  await using w = await agentAndSources({ svidTtl: 3000, authorityPropagation: 100 });
   const server = await listenWithMode(
     LOOPBACK,
     mtlsServerWithSource(authorizeId(CLIENT_ID), w.server),
