@@ -88,12 +88,14 @@ export async function dialWithMode(
         mode.authorizer,
         (id) => (peer = id),
       );
+    // `ca` and the pool key are for https agents; tls.connect needs only the secure context.
+    const { ca: _ca, sessionIdContext: _poolKey, ...connectOptions } = spiffeOptions;
     const socket = await new Promise<TLSSocket>((resolve, reject) => {
       const socket = connect({
         ...options.tlsOptions,
         host: address.hostname,
         port: address.port,
-        ...spiffeOptions,
+        ...connectOptions,
       });
       const fail = (err: unknown) => {
         signal.removeEventListener("abort", abort);
