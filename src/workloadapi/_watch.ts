@@ -52,7 +52,16 @@ export function toWorkloadApiError(err: unknown): WorkloadApiError {
 
 /** Whether a failed watch may be retried (SPIFFE Workload Endpoint §6). */
 export function isRetryable(err: WorkloadApiError): boolean {
-  return err.grpcCode !== GrpcCode.INVALID_ARGUMENT && err.grpcCode !== GrpcCode.UNIMPLEMENTED;
+  return err.grpcCode !== GrpcCode.INVALID_ARGUMENT && err.grpcCode !== GrpcCode.UNIMPLEMENTED &&
+    !isPermissionDenial(err);
+}
+
+/**
+ * Deno refused access to the endpoint (grpc-js reports it as UNAVAILABLE): retrying cannot
+ * help, so the watch ends at once and the error names the missing permission.
+ */
+function isPermissionDenial(err: WorkloadApiError): boolean {
+  return err.grpcCode === GrpcCode.UNAVAILABLE && /\bNotCapable: Requires /.test(err.message);
 }
 
 /**
