@@ -3,7 +3,8 @@
 // criticality, path length, name constraints), read with @peculiar/asn1-x509.
 // Parsing is cached by DER so a peer presenting the same chain is parsed once.
 import { X509Certificate } from "node:crypto";
-import { Buffer } from "node:buffer";
+import { encodeBase64 } from "../bundle/_base64.ts";
+import { rememberBounded } from "../_bounded_cache.ts";
 import { parseCertificateDer } from "../bundle/_certificate.ts";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import {
@@ -79,9 +80,7 @@ const cache = new Map<string, ParsedCertificate>();
 const byObject = new WeakMap<X509Certificate, ParsedCertificate>();
 
 /** Bytes to the base64 key used for caching and comparing certificates. */
-export function derKey(der: Uint8Array): string {
-  return Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString("base64");
-}
+export const derKey: (der: Uint8Array) => string = encodeBase64;
 
 /**
  * Parses a DER certificate (or takes an X509Certificate), cached by DER.
@@ -99,16 +98,8 @@ export function parseCertificate(input: Uint8Array | X509Certificate): ParsedCer
 
 function parseDer(der: Uint8Array, x509: X509Certificate | undefined): ParsedCertificate {
   const key = derKey(der);
-  const hit = cache.get(key);
-  if (hit !== undefined) {
-    // Refresh recency: a Map iterates in insertion order, oldest first.
-    cache.delete(key);
-    cache.set(key, hit);
-    return hit;
-  }
-  const parsed = parseUncached(key, der, x509);
-  if (cache.size >= CACHE_LIMIT) cache.delete(cache.keys().next().value!);
-  cache.set(key, parsed);
+  const parsed = cache.get(key) ?? parseUncached(key, der, x509);
+  rememberBounded(cache, CACHE_LIMIT, key, parsed); // a hit becomes the newest entry
   return parsed;
 }
 

@@ -1,5 +1,6 @@
 import type { X509Certificate } from "node:crypto";
 import { errorMessage, X509SvidError } from "../errors.ts";
+import { rememberBounded } from "../_bounded_cache.ts";
 import type { SpiffeId } from "../spiffeid/spiffe_id.ts";
 import type { X509BundleSource } from "../bundle/source.ts";
 import {
@@ -144,15 +145,11 @@ export function verifyX509SvidSync(
       cause: err,
     });
   }
-  if (chainCache.size >= CHAIN_CACHE_LIMIT) chainCache.delete(chainCache.keys().next().value!);
-  chainCache.set(cacheKey, { id, chains });
+  rememberBounded(chainCache, CHAIN_CACHE_LIMIT, cacheKey, { id, chains });
   // The leaf alone also finds these chains next time: a TLS peer's leaf is cheap to get,
   // its intermediates are not, and once a path to the bundle is proven for a leaf it
   // holds whatever intermediates are presented later (still subject to the checks above).
-  if (parsed.length > 1) {
-    if (chainCache.size >= CHAIN_CACHE_LIMIT) chainCache.delete(chainCache.keys().next().value!);
-    chainCache.set(leaf.key, { id, chains });
-  }
+  if (parsed.length > 1) rememberBounded(chainCache, CHAIN_CACHE_LIMIT, leaf.key, { id, chains });
   return { id, verifiedChains: toPublic(chains) };
 }
 

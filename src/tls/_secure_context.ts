@@ -4,16 +4,10 @@ import { createSecureContext, type SecureContext } from "node:tls";
 import type { X509Bundle } from "../bundle/x509_bundle.ts";
 import type { X509Svid } from "../svid/x509_svid.ts";
 import { bundleAuthorities, svidCredentials } from "./_credentials.ts";
+import { objectId } from "./_object_id.ts";
+import { rememberBounded } from "../_bounded_cache.ts";
 
 export const MIN_TLS_VERSION = "TLSv1.2";
-
-const ids = new WeakMap<object, number>();
-let nextId = 1;
-function idOf(value: object): number {
-  let id = ids.get(value);
-  if (id === undefined) ids.set(value, id = nextId++);
-  return id;
-}
 
 const LIMIT = 64;
 const contexts = new Map<string, SecureContext>();
@@ -29,10 +23,10 @@ export interface ContextParts {
 /** A stable key for `parts`: object identities plus bundle revisions. */
 export function contextKey(parts: ContextParts): string {
   return [
-    parts.svid ? idOf(parts.svid) : "-",
-    parts.webCertificate ? idOf(parts.webCertificate) : "-",
-    parts.bundles?.map((bundle) => `${idOf(bundle)}@${bundle.revision}`).join(",") ?? "-",
-    parts.roots ? idOf(parts.roots) : "-",
+    parts.svid ? objectId(parts.svid) : "-",
+    parts.webCertificate ? objectId(parts.webCertificate) : "-",
+    parts.bundles?.map((bundle) => `${objectId(bundle)}@${bundle.revision}`).join(",") ?? "-",
+    parts.roots ? objectId(parts.roots) : "-",
   ].join("|");
 }
 
@@ -51,8 +45,7 @@ export function secureContextFor(parts: ContextParts): SecureContext {
   let context = contexts.get(key);
   if (context === undefined) {
     context = createSecureContext({ ...contextOptions(parts), minVersion: MIN_TLS_VERSION });
-    if (contexts.size >= LIMIT) contexts.delete(contexts.keys().next().value!);
-    contexts.set(key, context);
+    rememberBounded(contexts, LIMIT, key, context);
   }
   return context;
 }

@@ -7,14 +7,7 @@ import { listX509Bundles } from "./_bundles.ts";
 import { secureContextFor } from "./_secure_context.ts";
 import { bundleAuthorities, currentSvid } from "./_credentials.ts";
 import { verifyPeer } from "./peer.ts";
-
-const poolIds = new WeakMap<object, number>();
-let nextPoolId = 1;
-function poolId(value: object): number {
-  let id = poolIds.get(value);
-  if (id === undefined) poolIds.set(value, id = nextPoolId++);
-  return id;
-}
+import { objectId } from "./_object_id.ts";
 
 /**
  * A pool key for `https.Agent`: the agent reuses a kept-alive connection only for options
@@ -22,7 +15,7 @@ function poolId(value: object): number {
  * checked with one bundle source and authorizer is never reused for another pair.
  */
 function poolKey(...parts: object[]): { sessionIdContext: string } {
-  return { sessionIdContext: `spiffe-ts-${parts.map(poolId).join("-")}` };
+  return { sessionIdContext: `spiffe-ts-${parts.map(objectId).join("-")}` };
 }
 
 /** The SPIFFE check that replaces the hostname check: verify per trust domain, then authorize. */

@@ -1,5 +1,6 @@
 import type { DetailedPeerCertificate, PeerCertificate, TLSSocket } from "node:tls";
-import { Buffer } from "node:buffer";
+import { rememberBounded } from "../_bounded_cache.ts";
+import { derKey } from "../svid/_certificate.ts";
 import { X509SvidError } from "../errors.ts";
 import type { SpiffeId } from "../spiffeid/spiffe_id.ts";
 import type { X509BundleSource } from "../bundle/source.ts";
@@ -44,10 +45,7 @@ export function verifyPeer(
   if (chain.length === 0) throw new X509SvidError("x509svid: peer presented no certificate");
   const { id, verifiedChains } = verifyX509SvidSync(chain, bundleSource);
   authorizer(id, verifiedChains);
-  const key = Buffer.from(chain[0]).toString("base64");
-  verifiedLeaves.delete(key);
-  if (verifiedLeaves.size >= LEAF_LIMIT) verifiedLeaves.delete(verifiedLeaves.keys().next().value!);
-  verifiedLeaves.set(key, id);
+  rememberBounded(verifiedLeaves, LEAF_LIMIT, derKey(chain[0]), id);
   return id;
 }
 
@@ -106,9 +104,7 @@ export function peerIdFromSocket(socket: TLSSocket): SpiffeId {
   const remembered = (socket as Remembered)[PEER_ID];
   if (remembered !== undefined) return remembered;
   const raw = socket.authorized ? socket.getPeerCertificate()?.raw : undefined;
-  const id = raw === undefined
-    ? undefined
-    : verifiedLeaves.get(Buffer.from(raw).toString("base64"));
+  const id = raw === undefined ? undefined : verifiedLeaves.get(derKey(raw));
   if (id === undefined) {
     throw new X509SvidError("x509svid: the socket's peer was not verified by spiffe-ts");
   }

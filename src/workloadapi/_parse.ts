@@ -14,8 +14,6 @@ import type {
   X509SvidResponseMessage,
 } from "./wire_messages.ts";
 
-export type { BundlesResponseMessage, JwtSvidResponseMessage, X509SvidResponseMessage };
-
 function malformed(message: string, cause?: unknown): WorkloadApiError {
   return new WorkloadApiError(`workloadapi: ${message}`, { cause });
 }

@@ -4,7 +4,7 @@
 import { SourceClosedError, type SpiffeError, WorkloadApiError } from "../errors.ts";
 import type { BackoffStrategy } from "./backoff.ts";
 import { KEEP_ALIVE, WorkloadApiClient } from "./client.ts";
-import type { Logger } from "./logger.ts";
+import { type Logger, nullLogger } from "./logger.ts";
 import { UpdateChannel } from "./_updates.ts";
 
 /** Options every source takes. */
@@ -72,7 +72,7 @@ export class SourceCore<T> {
         logger: options.logger,
         backoff: options.backoff,
       });
-    this.#logger = options.logger ?? { error() {} } as unknown as Logger;
+    this.#logger = options.logger ?? nullLogger;
   }
 
   /** The last error any watch reported, if any. */
@@ -146,11 +146,6 @@ export class SourceCore<T> {
     this.#channel.publish(state, (err) => {
       this.#logger.error(`${this.#name}: update listener threw: ${err}`);
     });
-  }
-
-  /** Updates the state from outside a watch (e.g. a combining source). */
-  set(state: T): void {
-    this.#publish(state);
   }
 
   /** The current state; throws if the source is closed. */

@@ -9,14 +9,16 @@ import { type BackoffStrategy, exponentialBackoff } from "./backoff.ts";
 import { type Logger, nullLogger } from "./logger.ts";
 import { SPIFFE_WORKLOAD_API } from "./_proto/methods.ts";
 import {
-  type BundlesResponseMessage,
-  type JwtSvidResponseMessage,
   parseJwtBundlesResponse,
   parseJwtSvidResponse,
   parseX509BundlesResponse,
   parseX509Context,
-  type X509SvidResponseMessage,
 } from "./_parse.ts";
+import type {
+  BundlesResponseMessage,
+  JwtSvidResponseMessage,
+  X509SvidResponseMessage,
+} from "./wire_messages.ts";
 import { Transport } from "./_transport.ts";
 import { GrpcCode, runWatch, toWorkloadApiError } from "./_watch.ts";
 import { UpdateChannel } from "./_updates.ts";
