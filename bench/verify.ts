@@ -55,6 +55,28 @@ measure(
   2000,
   () => reject([impostorLeaf.der]),
 );
+// The path-building bomb (issue #8): a leaf plus N CA certificates sharing one subject
+// and one key, none trusted. Unbounded depth-first search took 10 s at N = 7; the
+// bounded builder skips re-issued copies of a certificate already on the path.
+for (const n of [4, 7, 10]) {
+  const first = await TestCa.root("example.org", { commonName: `bomb ${n}` });
+  const cas = [first];
+  for (let i = 1; i < n; i++) {
+    const options = { commonName: `bomb ${n}`, keys: first.cert.keys };
+    cas.push(await TestCa.root("example.org", options));
+  }
+  const chain = [
+    (await first.svid("spiffe://example.org/workload")).der,
+    ...cas.map((ca) => ca.cert.der),
+  ];
+  const start = performance.now();
+  reject(chain);
+  const coldMs = performance.now() - start;
+  console.log(
+    `${`bomb N=${n}: first (cold) verification`.padEnd(52)} ${coldMs.toFixed(1).padStart(9)} ms`,
+  );
+  measure(`verifyX509Svid rejected (same-subject/same-key bomb, N=${n})`, 200, () => reject(chain));
+}
 const ids = Array.from({ length: 1000 }, (_, i) => `spiffe://example.org/ns/prod/sa/workload-${i}`);
 measure("SpiffeId.parse", 500_000, (i) => SpiffeId.parse(ids[i % 1000]));
 console.log(

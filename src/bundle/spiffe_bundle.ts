@@ -750,7 +750,14 @@ function x509Authority(jwk: JsonObject, i: number): X509Certificate | undefined 
     } catch (cause) {
       throw unableToParse(PREFIX, cause, context);
     }
-    if (!key.equals(cert.publicKey)) {
+    let same: boolean;
+    try {
+      same = key.equals(cert.publicKey);
+    } catch (cause) {
+      // node:crypto cannot load every key a certificate may carry (e.g. secp256k1 on Deno).
+      throw unableToParse(PREFIX, cause, `${context}: cannot load the x5c certificate's key`);
+    }
+    if (!same) {
       throw unableToParse(
         PREFIX,
         new Error("public keys in key and x5c fields do not match"),

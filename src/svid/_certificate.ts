@@ -2,6 +2,9 @@
 // object, plus the extension facts node:crypto does not expose (key usage bits,
 // criticality, path length, name constraints), read with @peculiar/asn1-x509.
 // Parsing is cached by DER so a peer presenting the same chain is parsed once.
+// Facts that can make a certificate unusable (its signature encoding, its structure)
+// are recorded, not thrown: an extra presented certificate that no path needs must
+// never make a valid chain fail.
 import { X509Certificate } from "node:crypto";
 import { encodeBase64 } from "../bundle/_base64.ts";
 import { rememberBounded } from "../_bounded_cache.ts";
@@ -26,6 +29,10 @@ import {
   SubjectAlternativeName,
   SubjectKeyIdentifier,
 } from "@peculiar/asn1-x509";
+import { type RawCertificate, rawCertificate } from "./_raw_certificate.ts";
+import { insecureAlgorithm, type SignatureScheme, signatureScheme } from "./_signature.ts";
+import { structureProblem } from "./_structure.ts";
+import { loadPublicKey, type PublicKey } from "./_public_key.ts";
 
 /** Key usage bits, as in RFC 5280 §4.2.1.3 (bit 0 = digitalSignature). */
 export const KeyUsageBit = {
@@ -72,7 +79,34 @@ export interface ParsedCertificate {
   readonly unhandledCritical: readonly string[];
   readonly subjectKeyId: string | undefined;
   readonly authorityKeyId: string | undefined;
+  /** The byte-exact pieces: signed bytes, algorithms, signature. */
+  readonly raw: RawCertificate;
+  /** The SubjectPublicKeyInfo DER, base64: equal keys have equal strings. */
+  readonly spkiKey: string;
+  /** The subjectAltName extension value, base64, or `undefined` without one. */
+  readonly sanKey: string | undefined;
+  /** Whether the subject is an empty Name. */
+  readonly subjectEmpty: boolean;
+  /** Whether the subject holds an emailAddress attribute (PKCS #9). */
+  readonly subjectHasEmail: boolean;
+  /** How the certificate is signed, or why its signature cannot be checked. */
+  readonly signature: SignatureScheme | string;
+  /** Set when the certificate's own signature uses an algorithm refused as insecure. */
+  readonly insecureAlgorithm: string | undefined;
+  /** The first RFC 5280 structure rule it breaks (checked on CA-signed certificates). */
+  readonly structureProblem: string | undefined;
 }
+
+/**
+ * The certificate's public key, if it is of an allowed kind.
+ *
+ * @throws {import("./_public_key.ts").UnsupportedKeyError} Otherwise.
+ */
+export function publicKeyOf(cert: ParsedCertificate): PublicKey {
+  return loadPublicKey(cert.raw.subjectPublicKeyInfo, cert.spkiKey);
+}
+
+const EMAIL_ADDRESS = "1.2.840.113549.1.9.1";
 
 const CACHE_LIMIT = 4096;
 const cache = new Map<string, ParsedCertificate>();
@@ -112,7 +146,11 @@ function parseUncached(
   const node = x509 ?? parseCertificateDer(der);
   const asn = AsnConvert.parse(der, Certificate);
   const tbs = asn.tbsCertificate;
+  const raw = rawCertificate(der);
   let isCA = false;
+  let hasPathLength = false;
+  let sanCritical: boolean | undefined;
+  let sanKey: string | undefined;
   let maxPathLength: number | undefined;
   let keyUsage: number | undefined;
   let extKeyUsage: string[] | undefined;
@@ -130,6 +168,7 @@ function parseUncached(
       case id_ce_basicConstraints: {
         const bc = AsnConvert.parse(value, BasicConstraints);
         isCA = bc.cA;
+        hasPathLength = bc.pathLenConstraint !== undefined;
         maxPathLength = bc.cA ? bc.pathLenConstraint : undefined;
         break;
       }
@@ -141,6 +180,8 @@ function parseUncached(
         break;
       case id_ce_subjectAltName:
         sans = [...AsnConvert.parse(value, SubjectAlternativeName)];
+        sanCritical = ext.critical;
+        sanKey = derKey(new Uint8Array(value));
         break;
       case id_ce_nameConstraints:
         nameConstraints = AsnConvert.parse(value, NameConstraints);
@@ -159,6 +200,21 @@ function parseUncached(
   return {
     key,
     x509: node,
+    raw,
+    spkiKey: derKey(raw.subjectPublicKeyInfo),
+    sanKey,
+    subjectEmpty: tbs.subject.length === 0,
+    subjectHasEmail: tbs.subject.some((rdn) => rdn.some((a) => a.type === EMAIL_ADDRESS)),
+    signature: signatureScheme(raw),
+    insecureAlgorithm: insecureAlgorithm(raw),
+    structureProblem: structureProblem({
+      tbs,
+      serial: raw.serial,
+      isCA,
+      hasPathLength,
+      hasKeyUsage: keyUsage !== undefined,
+      sanCritical,
+    }),
     subject: derKey(new Uint8Array(AsnConvert.serialize(tbs.subject))),
     issuer: derKey(new Uint8Array(AsnConvert.serialize(tbs.issuer))),
     notBefore: tbs.validity.notBefore.getTime().getTime(),

@@ -1,12 +1,26 @@
 // RFC 5280 path building and validation for SPIFFE peers: from the leaf, through the
 // presented intermediates, to an authority of ONE bundle (the leaf ID's trust domain).
-// Checks validity windows, signatures, CA flags, keyCertSign, path lengths, DNS/URI
-// name constraints and unknown critical extensions. Error texts follow Go's crypto/x509.
-import type { GeneralName, GeneralSubtree } from "@peculiar/asn1-x509";
-import { KeyUsageBit, type ParsedCertificate } from "./_certificate.ts";
+// Checks validity windows, signatures, CA flags, keyCertSign, path lengths, name
+// constraints, structure rules and unknown critical extensions. Error texts follow Go's
+// crypto/x509.
+//
+// The search is bounded as Go bounds it, so that a hostile chain cannot stall the event
+// loop: at most MAX_SIGNATURE_CHECKS candidate parents are tried per verification, a
+// candidate equal to one already on the path (same subject, key and SANs) is skipped,
+// each (certificate, issuer key) signature is checked once and remembered, and the
+// search stops once MAX_CHAINS chains are found.
+import { KeyUsageBit, type ParsedCertificate, publicKeyOf } from "./_certificate.ts";
+import { checkNameConstraints, NameConstraintError } from "./_name_constraints.ts";
+import type { PublicKey } from "./_public_key.ts";
+import { UnsupportedKeyError } from "./_public_key.ts";
+import { signatureVerifies } from "./_signature.ts";
 
 /** The longest chain (leaf to anchor) we build; real SPIFFE chains have 2 to 4. */
-const MAX_CHAIN_LENGTH = 8;
+export const MAX_CHAIN_LENGTH = 8;
+/** Candidate parents tried per verification (Go's crypto/x509 allows 100). */
+export const MAX_SIGNATURE_CHECKS = 100;
+/** Chains worth finding; more add nothing to the answer. */
+const MAX_CHAINS = 4;
 
 /** Why a chain failed; the message is wrapped by the caller. */
 export class ChainError extends Error {}
@@ -14,8 +28,12 @@ export class ChainError extends Error {}
 /** A verified chain: leaf first, the bundle authority last. */
 export type Chain = readonly ParsedCertificate[];
 
+const SIGNATURE_CACHE_LIMIT = 8192;
+/** Signature results by child certificate, then issuer key. Both outcomes are pure. */
+const signatures = new WeakMap<ParsedCertificate, Map<string, boolean>>();
+
 /**
- * Builds every chain from `leaf` through `intermediates` to one of `anchors` that is
+ * Builds the chains from `leaf` through `intermediates` to one of `anchors` that are
  * valid at `now`. Throws a ChainError naming the most relevant failure.
  */
 export function verifyChains(
@@ -25,15 +43,30 @@ export function verifyChains(
   now: number,
 ): Chain[] {
   checkUsable(leaf, now);
+  checkIssued(leaf);
+  tryKey(leaf);
   const chains: Chain[] = [];
   let lastError: ChainError | undefined;
+  let attempts = 0;
+  let exhausted = false;
   const extend = (path: ParsedCertificate[]): void => {
     const child = path[path.length - 1];
     for (const [candidate, isAnchor] of candidatesFor(child, intermediates, anchors)) {
-      if (path.some((cert) => cert.key === candidate.key)) continue;
-      if (!child.x509.verify(candidate.x509.publicKey)) continue;
+      if (chains.length >= MAX_CHAINS || exhausted) return;
+      if (path.some((cert) => alreadyInChain(candidate, cert))) continue;
+      if (++attempts > MAX_SIGNATURE_CHECKS) {
+        exhausted = true;
+        return;
+      }
       try {
+        if (!isAnchor) checkIssued(candidate);
+        if (!signedBy(child, candidate)) continue;
         checkSigner(candidate, path, now);
+        if (isAnchor && candidate.insecureAlgorithm !== undefined) {
+          throw new ChainError(
+            `x509: cannot verify signature: insecure algorithm ${candidate.insecureAlgorithm}`,
+          );
+        }
       } catch (err) {
         if (!(err instanceof ChainError)) throw err;
         lastError = err;
@@ -41,10 +74,20 @@ export function verifyChains(
       }
       if (isAnchor) chains.push([...path, candidate]);
       else if (path.length + 1 < MAX_CHAIN_LENGTH) extend([...path, candidate]);
+      else {
+        lastError = new ChainError(
+          `x509: certificate chain is longer than ${MAX_CHAIN_LENGTH} certificates`,
+        );
+      }
     }
   };
   extend([leaf]);
   if (chains.length > 0) return chains;
+  if (exhausted) {
+    throw new ChainError(
+      "x509: signature check attempts limit reached while verifying certificate chain",
+    );
+  }
   throw lastError ?? new ChainError("x509: certificate signed by unknown authority");
 }
 
@@ -61,6 +104,45 @@ function mayHaveIssued(parent: ParsedCertificate, child: ParsedCertificate): boo
   if (parent.subject !== child.issuer) return false;
   return parent.subjectKeyId === undefined || child.authorityKeyId === undefined ||
     parent.subjectKeyId === child.authorityKeyId;
+}
+
+/**
+ * Go's rule: a candidate is already in the chain when a certificate there has the same
+ * subject, public key and subjectAltName (so re-issued copies cannot make loops).
+ */
+function alreadyInChain(candidate: ParsedCertificate, cert: ParsedCertificate): boolean {
+  return candidate.key === cert.key ||
+    (candidate.subject === cert.subject && candidate.spkiKey === cert.spkiKey &&
+      candidate.sanKey === cert.sanKey);
+}
+
+/** The structure rules of a CA-signed certificate (every one but the anchor). */
+function checkIssued(cert: ParsedCertificate): void {
+  if (cert.structureProblem !== undefined) throw new ChainError(cert.structureProblem);
+}
+
+function tryKey(cert: ParsedCertificate): PublicKey {
+  try {
+    return publicKeyOf(cert);
+  } catch (err) {
+    if (err instanceof UnsupportedKeyError) throw new ChainError(err.message, { cause: err });
+    throw err;
+  }
+}
+
+/** Whether `parent`'s key made `child`'s signature; a bad encoding is a ChainError. */
+function signedBy(child: ParsedCertificate, parent: ParsedCertificate): boolean {
+  const key = tryKey(parent);
+  if (typeof child.signature === "string") throw new ChainError(child.signature);
+  let byKey = signatures.get(child);
+  if (byKey === undefined) signatures.set(child, byKey = new Map());
+  let verified = byKey.get(parent.spkiKey);
+  if (verified === undefined) {
+    verified = signatureVerifies(child.raw, child.signature, key);
+    if (byKey.size >= SIGNATURE_CACHE_LIMIT) byKey.clear();
+    byKey.set(parent.spkiKey, verified);
+  }
+  return verified;
 }
 
 function checkUsable(cert: ParsedCertificate, now: number): void {
@@ -98,93 +180,24 @@ function checkSigner(signer: ParsedCertificate, below: ParsedCertificate[], now:
       throw new ChainError("x509: too many intermediates for path length constraint");
     }
   }
-  if (signer.nameConstraints !== undefined) {
-    const permitted = signer.nameConstraints.permittedSubtrees ?? [];
-    const excluded = signer.nameConstraints.excludedSubtrees ?? [];
-    below.forEach((cert, index) => {
-      if (index > 0 && isSelfIssued(cert)) return;
-      for (const name of cert.sans) checkNameConstraints(name, permitted, excluded);
-    });
-  }
+  const constraints = signer.nameConstraints;
+  if (constraints === undefined) return;
+  below.forEach((cert, index) => {
+    if (index > 0 && isSelfIssued(cert)) return;
+    try {
+      checkNameConstraints(cert, constraints);
+    } catch (err) {
+      if (!(err instanceof NameConstraintError)) throw err;
+      throw new ChainError(
+        `x509: a root or intermediate certificate is not authorized to sign for this name: ${err.message}`,
+        { cause: err },
+      );
+    }
+  });
 }
 
 function isSelfIssued(cert: ParsedCertificate): boolean {
   return cert.subject === cert.issuer;
-}
-
-type Constrained = { kind: "DNS" | "URI"; value: string; host: string };
-
-function constrainedName(name: GeneralName): Constrained | undefined {
-  if (name.dNSName !== undefined) {
-    return { kind: "DNS", value: name.dNSName, host: name.dNSName };
-  }
-  if (name.uniformResourceIdentifier !== undefined) {
-    const uri = name.uniformResourceIdentifier;
-    return { kind: "URI", value: uri, host: uriHost(uri) };
-  }
-  return undefined;
-}
-
-function checkNameConstraints(
-  name: GeneralName,
-  permitted: readonly GeneralSubtree[],
-  excluded: readonly GeneralSubtree[],
-): void {
-  for (const subtree of [...permitted, ...excluded]) {
-    if (constrainedName(subtree.base) === undefined) {
-      // Constraint types we do not evaluate (IP, e-mail, directory names...) fail closed.
-      throw new ChainError("x509: unhandled critical extension");
-    }
-  }
-  const target = constrainedName(name);
-  if (target === undefined) return;
-  const sameKind = (subtree: GeneralSubtree) => constrainedName(subtree.base)!.kind === target.kind;
-  for (const subtree of excluded.filter(sameKind)) {
-    const constraint = constrainedName(subtree.base)!.value;
-    if (matchesConstraint(target, constraint)) {
-      throw notAuthorizedForName(
-        `${target.kind} name "${target.value}" is excluded by constraint "${constraint}"`,
-      );
-    }
-  }
-  const applicable = permitted.filter(sameKind);
-  if (applicable.length === 0) return;
-  if (
-    !applicable.some((subtree) => matchesConstraint(target, constrainedName(subtree.base)!.value))
-  ) {
-    throw notAuthorizedForName(
-      `${target.kind} name "${target.value}" is not permitted by any constraint`,
-    );
-  }
-}
-
-function notAuthorizedForName(detail: string): ChainError {
-  return new ChainError(
-    `x509: a root or intermediate certificate is not authorized to sign for this name: ${detail}`,
-  );
-}
-
-/**
- * RFC 5280 §4.2.1.10: a URI constraint names a host (exact match) or, with a leading
- * period, every host below a domain; a DNS constraint also matches every subdomain.
- */
-function matchesConstraint(name: Constrained, constraint: string): boolean {
-  const host = name.host.toLowerCase();
-  const wanted = constraint.toLowerCase();
-  if (wanted === "") return true;
-  if (wanted.startsWith(".")) return host.endsWith(wanted);
-  if (host === wanted) return true;
-  return name.kind === "DNS" && host.endsWith(`.${wanted}`);
-}
-
-/** The host of an absolute URI (no userinfo, no port), or "" when it has none. */
-function uriHost(uri: string): string {
-  const start = uri.indexOf("://");
-  if (start < 0) return "";
-  const rest = uri.slice(start + 3);
-  const authority = rest.slice(0, rest.search(/[/?#]|$/));
-  const host = authority.slice(authority.lastIndexOf("@") + 1);
-  return host.startsWith("[") ? host : host.replace(/:\d*$/, "");
 }
 
 function iso(ms: number): string {

@@ -44,6 +44,18 @@ export interface VerifiedX509Svid {
  * of the leaf's trust domain anchors the chain; certificates after the leaf are never
  * trusted by themselves.
  *
+ * Signatures are checked the same way on Deno and Node: SHA-1 and MD5 are refused anywhere
+ * in the chain (the bundle authority's own signature included), the inner and outer
+ * algorithms must match, ECDSA signatures must be DER with absent parameters, and only
+ * P-256/P-384/P-521, RSA (≥ 1024 bits), RSASSA-PSS and Ed25519 keys are used. Every
+ * certificate signed by a CA must also follow RFC 5280's structure rules (as
+ * `openssl verify -x509_strict`). A presented certificate that no path needs, however
+ * malformed, never makes a valid chain fail.
+ *
+ * The work is bounded whatever a peer presents: at most 16 certificates, chains of at
+ * most 8 (leaf to authority), at most 100 candidate-issuer checks per verification (as
+ * Go's crypto/x509), each (certificate, issuer key) signature checked once.
+ *
  * Parsed certificates and verified chains are cached (by DER, and per bundle authority),
  * so repeated peers are cheap; a failure is never cached and a cached chain is used only
  * while its authority is still in the bundle and every certificate is within its validity
@@ -54,7 +66,9 @@ export interface VerifiedX509Svid {
  * @param options `time`: verify at another time than now.
  * @returns The peer's ID and the verified chains.
  * @throws {X509SvidError} With go-spiffe's reason, e.g. `x509svid: could not verify leaf
- * certificate: x509: certificate signed by unknown authority`.
+ * certificate: x509: certificate signed by unknown authority`; `x509svid: too many
+ * certificates: 17 presented, at most 16 are accepted`; `... x509: signature check attempts
+ * limit reached while verifying certificate chain`. Nothing else escapes.
  *
  * @example Verifying a peer chain
  * ```ts ignore
@@ -80,6 +94,8 @@ export function verifyX509Svid(
 }
 
 const CHAIN_CACHE_LIMIT = 1024;
+/** The most certificates a peer may present (leaf included); real chains have 1 to 3. */
+const MAX_PRESENTED = 16;
 /** Verified chains by the DER keys of the presented certificates. */
 const chainCache = new Map<string, { id: SpiffeId; chains: Chain[] }>();
 
@@ -107,17 +123,24 @@ export function verifyX509SvidSync(
   options: VerifyX509SvidOptions = {},
 ): VerifiedX509Svid {
   if (certs.length === 0) throw new X509SvidError("x509svid: empty certificates chain");
+  if (certs.length > MAX_PRESENTED) {
+    throw new X509SvidError(
+      `x509svid: too many certificates: ${certs.length} presented, at most ${MAX_PRESENTED} are accepted`,
+    );
+  }
   if (bundleSource == null) throw new X509SvidError("x509svid: bundleSource is required");
-  const parsed = certs.map((cert) => {
+  const leaf = parsePresented(certs[0]);
+  // An intermediate that does not parse cannot be on any path: it is left out, and only
+  // reported if no chain is found without it.
+  const intermediates: ParsedCertificate[] = [];
+  let unparsed: X509SvidError | undefined;
+  for (const cert of certs.slice(1)) {
     try {
-      return parseCertificate(cert);
+      intermediates.push(parsePresented(cert));
     } catch (err) {
-      throw new X509SvidError(`x509svid: unable to parse certificate: ${errorMessage(err)}`, {
-        cause: err,
-      });
+      unparsed ??= err as X509SvidError;
     }
-  });
-  const leaf = parsed[0];
+  }
   const id = checkLeaf(leaf);
   let bundle;
   try {
@@ -128,19 +151,19 @@ export function verifyX509SvidSync(
     });
   }
   const now = (options.time ?? new Date()).getTime();
-  const cacheKey = parsed.map((cert) => cert.key).join(",");
+  const cacheKey = [leaf, ...intermediates].map((cert) => cert.key).join(",");
   const cached = chainCache.get(cacheKey)?.chains.filter((chain) =>
     chain.every((cert) => cert.notBefore <= now && now <= cert.notAfter) &&
     bundle.hasX509Authority(chain[chain.length - 1].x509)
   );
   if (cached !== undefined && cached.length > 0) return { id, verifiedChains: toPublic(cached) };
 
-  const anchors = bundle.x509Authorities().map((cert) => parseCertificate(cert));
   let chains: Chain[];
   try {
-    chains = verifyChains(leaf, parsed.slice(1), anchors, now);
+    chains = verifyChains(leaf, intermediates, anchorsOf(bundle), now);
   } catch (err) {
     if (!(err instanceof ChainError)) throw err;
+    if (unparsed !== undefined) throw unparsed;
     throw new X509SvidError(`x509svid: could not verify leaf certificate: ${err.message}`, {
       cause: err,
     });
@@ -149,8 +172,31 @@ export function verifyX509SvidSync(
   // The leaf alone also finds these chains next time: a TLS peer's leaf is cheap to get,
   // its intermediates are not, and once a path to the bundle is proven for a leaf it
   // holds whatever intermediates are presented later (still subject to the checks above).
-  if (parsed.length > 1) rememberBounded(chainCache, CHAIN_CACHE_LIMIT, leaf.key, { id, chains });
+  if (intermediates.length > 0) {
+    rememberBounded(chainCache, CHAIN_CACHE_LIMIT, leaf.key, { id, chains });
+  }
   return { id, verifiedChains: toPublic(chains) };
+}
+
+function parsePresented(cert: Uint8Array | X509Certificate): ParsedCertificate {
+  try {
+    return parseCertificate(cert);
+  } catch (err) {
+    throw new X509SvidError(`x509svid: unable to parse certificate: ${errorMessage(err)}`, {
+      cause: err,
+    });
+  }
+}
+
+/** The bundle's authorities that parse; one that does not can anchor nothing. */
+function anchorsOf(bundle: { x509Authorities(): X509Certificate[] }): ParsedCertificate[] {
+  return bundle.x509Authorities().flatMap((cert) => {
+    try {
+      return [parseCertificate(cert)];
+    } catch {
+      return [];
+    }
+  });
 }
 
 /** The leaf rules of SPIFFE X509-SVID §5.2 (and §4.3, §4.4 in strict form). */

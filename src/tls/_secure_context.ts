@@ -6,8 +6,7 @@ import type { X509Svid } from "../svid/x509_svid.ts";
 import { bundleAuthorities, svidCredentials } from "./_credentials.ts";
 import { objectId } from "./_object_id.ts";
 import { rememberBounded } from "../_bounded_cache.ts";
-
-export const MIN_TLS_VERSION = "TLSv1.2";
+import { type ContextExtras, spiffeContextOptions } from "./_tls_options.ts";
 
 const LIMIT = 64;
 const contexts = new Map<string, SecureContext>();
@@ -39,12 +38,16 @@ export function contextOptions(
   return { ...credentials, ...(ca ? { ca } : {}) };
 }
 
-/** The cached secure context for `parts`. */
-export function secureContextFor(parts: ContextParts): SecureContext {
-  const key = contextKey(parts);
+/**
+ * The cached secure context for `parts`, shaped by `extras` (protocol versions, ciphers...).
+ * Renegotiation is always refused and TLS 1.2 is the floor.
+ */
+export function secureContextFor(parts: ContextParts, extras: ContextExtras = {}): SecureContext {
+  const extrasKey = Object.keys(extras).length === 0 ? "" : `|${JSON.stringify(extras)}`;
+  const key = contextKey(parts) + extrasKey;
   let context = contexts.get(key);
   if (context === undefined) {
-    context = createSecureContext({ ...contextOptions(parts), minVersion: MIN_TLS_VERSION });
+    context = createSecureContext({ ...contextOptions(parts), ...spiffeContextOptions(extras) });
     rememberBounded(contexts, LIMIT, key, context);
   }
   return context;

@@ -1,13 +1,23 @@
 import type { ConnectionOptions } from "node:tls";
 import type { X509BundleSource } from "../bundle/source.ts";
-import type { SpiffeId } from "../spiffeid/spiffe_id.ts";
 import type { X509SvidSource } from "../svid/x509_svid.ts";
 import { type Authorizer, requireAuthorizer } from "./authorizer.ts";
 import { listX509Bundles } from "./_bundles.ts";
 import { secureContextFor } from "./_secure_context.ts";
 import { bundleAuthorities, currentSvid } from "./_credentials.ts";
-import { verifyPeer } from "./peer.ts";
+import { peerChain, type VerifiedPeer, verifyPeerChain } from "./peer.ts";
 import { objectId } from "./_object_id.ts";
+import type { ContextExtras } from "./_tls_options.ts";
+
+/**
+ * Session resumption off for the pools that would resume: node:tls skips
+ * `checkServerIdentity` (our SPIFFE check) on a resumed session, so a server whose SVID
+ * expired or whose ID is no longer authorized would stay trusted. `session: undefined`
+ * wins over the session an `https.Agent` offers (it spreads the request options after
+ * it), and `maxCachedSessions: 0` turns off the cache of an `https.Agent` or an undici
+ * connector built from these options. `dialWithMode` resumes and verifies again instead.
+ */
+const NO_RESUMPTION = { session: undefined, maxCachedSessions: 0 };
 
 /**
  * A pool key for `https.Agent`: the agent reuses a kept-alive connection only for options
@@ -22,16 +32,17 @@ function poolKey(...parts: object[]): { sessionIdContext: string } {
 function spiffeServerCheck(
   bundleSource: X509BundleSource,
   authorizer: Authorizer,
-  onVerified?: (id: SpiffeId) => void,
+  onVerified?: (peer: VerifiedPeer) => void,
 ) {
   return (
     _hostname: string,
     cert: Parameters<NonNullable<ConnectionOptions["checkServerIdentity"]>>[1],
   ) => {
     try {
-      // Not `onVerified?.(verifyPeer(...))`: an optional call skips evaluating its arguments.
-      const id = verifyPeer(cert, bundleSource, authorizer);
-      onVerified?.(id);
+      // Not `onVerified?.(verifyPeerChain(...))`: an optional call skips evaluating its
+      // arguments.
+      const peer = verifyPeerChain(peerChain(cert), bundleSource, authorizer);
+      onVerified?.(peer);
       return undefined;
     } catch (err) {
       return err as Error;
@@ -40,14 +51,15 @@ function spiffeServerCheck(
 }
 
 /**
- * The options of the SPIFFE client modes; `onVerified` receives the server's ID once the
- * handshake's check passed (dialWithMode records it on the socket).
+ * The options of the SPIFFE client modes; `onVerified` receives the server's ID and chain
+ * once the handshake's check passed (dialWithMode records them).
  */
 export function spiffeClientOptions(
   svidSource: X509SvidSource | undefined,
   bundleSource: X509BundleSource,
   authorizer: Authorizer,
-  onVerified?: (id: SpiffeId) => void,
+  onVerified?: (peer: VerifiedPeer) => void,
+  extras?: ContextExtras,
 ): ConnectionOptions {
   requireAuthorizer(authorizer);
   const bundles = listX509Bundles(bundleSource);
@@ -55,13 +67,14 @@ export function spiffeClientOptions(
     secureContext: secureContextFor({
       svid: svidSource ? currentSvid(svidSource) : undefined,
       bundles,
-    }),
+    }, extras),
     // The same roots again: `secureContext` wins in node:tls, but an https Agent that
     // sees no `ca` fills one in from the default store.
     ca: bundleAuthorities(bundles),
     rejectUnauthorized: true,
     checkServerIdentity: spiffeServerCheck(bundleSource, authorizer, onVerified),
     ...poolKey(bundleSource, authorizer),
+    ...NO_RESUMPTION,
   };
 }
 
@@ -71,6 +84,9 @@ export function spiffeClientOptions(
  * the bundle of its own trust domain and pass `authorizer`; the system roots are never
  * used and the hostname check is replaced by these checks. Build the options per dial:
  * they hold the current bundles (the secure context is cached per bundle state).
+ * Session resumption is off (`session: undefined`, `maxCachedSessions: 0` for an
+ * `https.Agent` or undici connector): node:tls would skip the SPIFFE check on a resumed
+ * session. TLS renegotiation is refused.
  *
  * @param bundleSource The bundles to trust (an X509Source, BundleSource, bundle or set).
  * @param authorizer Decides on the server's SPIFFE ID.
@@ -101,6 +117,8 @@ export function tlsClientOptions(
  * `node:tls` client options for SPIFFE mutual TLS (go-spiffe's
  * `tlsconfig.MTLSClientConfig`): present the current X509-SVID, authenticate the server
  * by SPIFFE (per-trust-domain bundle, then `authorizer`), never the system roots.
+ * Session resumption is off and renegotiation refused, as for
+ * {@linkcode tlsClientOptions}.
  *
  * @param svidSource Where the client's SVID comes from (an X509Source or an X509Svid).
  * @param bundleSource The bundles to trust.
@@ -151,8 +169,17 @@ export function mtlsWebClientOptions(
   svidSource: X509SvidSource,
   roots?: string[],
 ): ConnectionOptions {
+  return webClientOptions(svidSource, roots);
+}
+
+/** {@linkcode mtlsWebClientOptions} with a context shaped by `extras` (dialWithMode). */
+export function webClientOptions(
+  svidSource: X509SvidSource,
+  roots: string[] | undefined,
+  extras?: ContextExtras,
+): ConnectionOptions {
   return {
-    secureContext: secureContextFor({ svid: currentSvid(svidSource), roots }),
+    secureContext: secureContextFor({ svid: currentSvid(svidSource), roots }, extras),
     ...(roots ? { ca: roots } : {}),
     rejectUnauthorized: true,
   };

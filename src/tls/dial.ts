@@ -1,10 +1,13 @@
 import { connect, type ConnectionOptions, type TLSSocket } from "node:tls";
 import type { Authorizer } from "./authorizer.ts";
-import { mtlsWebClientOptions, spiffeClientOptions } from "./client_options.ts";
+import { spiffeClientOptions, webClientOptions } from "./client_options.ts";
 import { type ClientMode, mtlsClient } from "./mode.ts";
 import { resolveSources } from "./_mode_sources.ts";
-import { rememberPeer } from "./peer.ts";
-import type { SpiffeId } from "../spiffeid/spiffe_id.ts";
+import { readPeerChain, rememberPeer, type VerifiedPeer, verifyPeerChain } from "./peer.ts";
+import { rememberSessionPeer, sessionPeer } from "./_sessions.ts";
+import { X509SvidError } from "../errors.ts";
+import { contextExtras, withoutContextFields } from "./_tls_options.ts";
+import { holdErrors } from "./_held_errors.ts";
 
 /** Where to dial. */
 export interface DialAddress {
@@ -25,8 +28,11 @@ export interface DialOptions {
    */
   timeout?: number;
   /**
-   * More `node:tls` connect options (e.g. `ALPNProtocols`, `servername`); the SPIFFE
-   * options win where both set a field.
+   * More `node:tls` connect options (e.g. `ALPNProtocols`, `servername`, `maxVersion`,
+   * `ciphers`, `session`). Fields that shape the secure context are built into it; fields
+   * that would replace SPIFFE's credentials or checks (`ca`, `cert`, `key`, `pfx`,
+   * `secureContext`, `checkServerIdentity`, `rejectUnauthorized`, `host`, `port`, ...) are
+   * refused. A resumed session is verified again, as a fresh one is.
    *
    * @default {{}}
    */
@@ -45,6 +51,7 @@ export interface DialOptions {
  * @throws {AuthorizationError} When the server's ID is refused (`unexpected ID "..."`).
  * @throws {X509SvidError} When the server's chain is not a valid X509-SVID of a trusted
  * trust domain.
+ * @throws {TypeError} For a `tlsOptions` field that cannot be honoured.
  *
  * @example
  * ```ts ignore
@@ -64,6 +71,7 @@ export async function dialWithMode(
   options: DialOptions = {},
 ): Promise<TLSSocket> {
   options.signal?.throwIfAborted();
+  const extras = contextExtras(options.tlsOptions, "client", "dialWithMode");
   // A timer cleared when the dial settles (AbortSignal.timeout's could not be, and would
   // linger for the whole timeout after every dial).
   const deadline = new AbortController();
@@ -79,23 +87,38 @@ export async function dialWithMode(
     const sources = await resolveSources(mode, signal);
     const { svidSource, bundleSource } = sources;
     owned = sources.owned;
-    let peer: SpiffeId | undefined;
+    let peer: VerifiedPeer | undefined;
     const spiffeOptions = mode.kind === "mtls-web"
-      ? mtlsWebClientOptions(svidSource, mode.roots)
+      ? webClientOptions(svidSource, mode.roots, extras)
       : spiffeClientOptions(
         mode.kind === "mtls" ? svidSource : undefined,
         bundleSource,
         mode.authorizer,
         (id) => (peer = id),
+        extras,
       );
-    // `ca` and the pool key are for https agents; tls.connect needs only the secure context.
-    const { ca: _ca, sessionIdContext: _poolKey, ...connectOptions } = spiffeOptions;
+    // `ca`, the pool key and the session-cache fields are for https agents and undici;
+    // tls.connect needs only the secure context and the check.
+    const {
+      ca: _ca,
+      sessionIdContext: _poolKey,
+      session: _noSession,
+      maxCachedSessions: _noCache,
+      ...connectOptions
+    } = spiffeOptions as ConnectionOptions & { maxCachedSessions?: number };
     const socket = await new Promise<TLSSocket>((resolve, reject) => {
       const socket = connect({
-        ...options.tlsOptions,
+        ...withoutContextFields(options.tlsOptions),
         host: address.hostname,
         port: address.port,
         ...connectOptions,
+      });
+      holdErrors(socket);
+      // Session tickets can arrive before the check (TLS 1.2) or after it (TLS 1.3).
+      const sessions: Uint8Array[] = [];
+      socket.on("session", (session: Uint8Array) => {
+        if (peer === undefined) sessions.push(session);
+        else rememberSessionPeer(session, peer.chain);
       });
       const fail = (err: unknown) => {
         signal.removeEventListener("abort", abort);
@@ -106,12 +129,30 @@ export async function dialWithMode(
       signal.addEventListener("abort", abort, { once: true });
       socket.once("error", fail);
       socket.once("secureConnect", () => {
+        if (mode.kind !== "mtls-web" && peer === undefined) {
+          // node:tls skips checkServerIdentity when it resumes a session: verify the
+          // server's chain again, against the current bundles and time, before any data.
+          try {
+            peer = verifyResumed(
+              socket,
+              options.tlsOptions?.session,
+              bundleSource,
+              mode.authorizer,
+            );
+          } catch (err) {
+            fail(err);
+            return;
+          }
+        }
+        if (peer !== undefined) {
+          for (const session of sessions) rememberSessionPeer(session, peer.chain);
+        }
         signal.removeEventListener("abort", abort);
         socket.off("error", fail);
         resolve(socket);
       });
     });
-    if (peer !== undefined) rememberPeer(socket, peer);
+    if (peer !== undefined) rememberPeer(socket, peer.id);
     if (owned) socket.once("close", () => void owned!.close());
     return socket;
   } catch (err) {
@@ -120,6 +161,23 @@ export async function dialWithMode(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The server of a resumed session, verified again from the chain behind the session. */
+function verifyResumed(
+  socket: TLSSocket,
+  session: Uint8Array | undefined,
+  bundleSource: Parameters<typeof verifyPeerChain>[1],
+  authorizer: Parameters<typeof verifyPeerChain>[2],
+): VerifiedPeer {
+  const known = sessionPeer(session);
+  const chain = known.length > 0 ? known : readPeerChain(socket, "chain");
+  if (chain.length === 0) {
+    throw new X509SvidError(
+      "x509svid: the server of a resumed TLS session cannot be verified again: its certificate is unknown",
+    );
+  }
+  return verifyPeerChain(chain, bundleSource, authorizer);
 }
 
 /**

@@ -8,6 +8,7 @@ import {
 } from "./server_options.ts";
 import { mtlsServer, type ServerMode } from "./mode.ts";
 import { resolveSources } from "./_mode_sources.ts";
+import { contextExtras, spiffeContextOptions } from "./_tls_options.ts";
 
 /** Where to listen: a TCP host and port, or a unix socket path. */
 export type ListenAddress = { hostname?: string; port: number } | { path: string };
@@ -23,8 +24,10 @@ export interface ListenOptions {
   /** Closes the server when it aborts. */
   signal?: AbortSignal;
   /**
-   * More `node:tls` server options (e.g. `ALPNProtocols`); the SPIFFE options win where
-   * both set a field.
+   * More `node:tls` server options (e.g. `ALPNProtocols`, `maxVersion`, `ciphers`). Fields
+   * that shape the secure context are kept across rotations; fields that would replace
+   * SPIFFE's credentials or checks (`ca`, `cert`, `key`, `pfx`, `secureContext`,
+   * `requestCert`, `rejectUnauthorized`, `SNICallback`, ...) are refused.
    *
    * @default {{}}
    */
@@ -43,6 +46,7 @@ export interface ListenOptions {
  * @param mode A server mode, e.g. `mtlsServerWithSource(authorizeId(id), source)`.
  * @param options `handshakeTimeout`, `signal`, extra `tlsOptions`.
  * @returns The listening server.
+ * @throws {TypeError} For a `tlsOptions` field that cannot be honoured.
  *
  * @example
  * ```ts ignore
@@ -63,13 +67,15 @@ export async function listenWithMode(
   options: ListenOptions = {},
 ): Promise<Server> {
   options.signal?.throwIfAborted();
+  const extras = contextExtras(options.tlsOptions, "server", "listenWithMode");
   const { svidSource, bundleSource, owned } = await resolveSources(mode, options.signal);
   try {
-    const spiffeOptions = mode.kind === "tls"
+    const builtOptions = mode.kind === "tls"
       ? tlsServerOptions(svidSource)
       : mode.kind === "mtls"
       ? mtlsServerOptions(svidSource, bundleSource, mode.authorizer)
       : mtlsWebServerOptions(mode.certificate, bundleSource, mode.authorizer);
+    const spiffeOptions = { ...builtOptions, ...spiffeContextOptions(extras) };
     const server = bindSpiffeServer(
       createServer({
         ...options.tlsOptions,

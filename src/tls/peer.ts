@@ -19,7 +19,9 @@ const LEAF_LIMIT = 4096;
 const verifiedLeaves = new Map<string, SpiffeId>();
 
 /** The DER chain node:tls received, leaf first (the anchor from `ca` included last). */
-export function peerChain(cert: PeerCertificate | DetailedPeerCertificate): Uint8Array[] {
+export function peerChain(
+  cert: PeerCertificate | DetailedPeerCertificate | undefined,
+): Uint8Array[] {
   const chain: Uint8Array[] = [];
   const seen = new Set<unknown>();
   let current: DetailedPeerCertificate | undefined = cert as DetailedPeerCertificate;
@@ -33,26 +35,47 @@ export function peerChain(cert: PeerCertificate | DetailedPeerCertificate): Uint
 }
 
 /**
+ * The peer's certificates as the socket holds them, leaf first: the leaf alone, or the
+ * whole chain. This is the one place spiffe-ts reads a socket's peer certificates, and it
+ * reads them only through `getPeerCertificate`: in Node 20, calling
+ * `getPeerX509Certificate()` first empties the chain a later `getPeerCertificate(true)`
+ * returns (so a client SVID issued by an intermediate was refused), and the abbreviated
+ * form does not. Empty when the socket has no peer certificate (Node's client side of a
+ * resumed session has none).
+ */
+export function readPeerChain(socket: TLSSocket, which: "leaf" | "chain"): Uint8Array[] {
+  if (which === "chain") return peerChain(socket.getPeerCertificate(true));
+  const raw = socket.getPeerCertificate(false)?.raw;
+  return raw === undefined ? [] : [new Uint8Array(raw)];
+}
+
+/** A verified peer: its ID and the chain it presented. */
+export interface VerifiedPeer {
+  id: SpiffeId;
+  chain: Uint8Array[];
+}
+
+/**
  * Verifies a peer's chain as SPIFFE requires (against the bundle of its own trust
  * domain) and runs the authorizer. Throws X509SvidError or the authorizer's error.
  */
-export function verifyPeer(
-  cert: PeerCertificate | DetailedPeerCertificate | undefined,
+export function verifyPeerChain(
+  chain: Uint8Array[],
   bundleSource: X509BundleSource,
   authorizer: Authorizer,
-): SpiffeId {
-  const chain = cert === undefined ? [] : peerChain(cert);
+): VerifiedPeer {
   if (chain.length === 0) throw new X509SvidError("x509svid: peer presented no certificate");
   const { id, verifiedChains } = verifyX509SvidSync(chain, bundleSource);
   authorizer(id, verifiedChains);
   rememberBounded(verifiedLeaves, LEAF_LIMIT, derKey(chain[0]), id);
-  return id;
+  return { id, chain };
 }
 
 /**
  * Verifies and authorizes the peer of a server-side socket, and records its ID. The
- * leaf alone is tried first (a known leaf's chains are cached); its intermediates are
- * fetched from the socket, which is costly in node:tls, only when that is not enough.
+ * leaf alone is tried first (a known leaf's chains are cached, and Node's server side of
+ * a resumed session holds only the leaf); the whole chain, which is costly to read in
+ * node:tls, only when that is not enough.
  */
 export function verifySocketPeer(
   socket: TLSSocket,
@@ -60,17 +83,17 @@ export function verifySocketPeer(
   authorizer: Authorizer,
 ): SpiffeId {
   let id: SpiffeId | undefined;
-  const leaf = socket.getPeerX509Certificate?.();
-  if (leaf !== undefined) {
+  const leaf = readPeerChain(socket, "leaf");
+  if (leaf.length > 0) {
     try {
-      const verified = verifyX509SvidSync([leaf], bundleSource);
+      const verified = verifyX509SvidSync(leaf, bundleSource);
       authorizer(verified.id, verified.verifiedChains);
       id = verified.id;
     } catch (err) {
       if (!(err instanceof X509SvidError)) throw err; // the authorizer's refusal stands
     }
   }
-  id ??= verifyPeer(socket.getPeerCertificate(true), bundleSource, authorizer);
+  id ??= verifyPeerChain(readPeerChain(socket, "chain"), bundleSource, authorizer).id;
   rememberPeer(socket, id);
   return id;
 }
@@ -103,8 +126,8 @@ export function rememberPeer(socket: TLSSocket, id: SpiffeId): void {
 export function peerIdFromSocket(socket: TLSSocket): SpiffeId {
   const remembered = (socket as Remembered)[PEER_ID];
   if (remembered !== undefined) return remembered;
-  const raw = socket.authorized ? socket.getPeerCertificate()?.raw : undefined;
-  const id = raw === undefined ? undefined : verifiedLeaves.get(derKey(raw));
+  const [leaf] = socket.authorized ? readPeerChain(socket, "leaf") : [];
+  const id = leaf === undefined ? undefined : verifiedLeaves.get(derKey(leaf));
   if (id === undefined) {
     throw new X509SvidError("x509svid: the socket's peer was not verified by spiffe-ts");
   }

@@ -5,13 +5,10 @@ import type { X509SvidSource } from "../svid/x509_svid.ts";
 import { type Authorizer, requireAuthorizer } from "./authorizer.ts";
 import { listX509Bundles } from "./_bundles.ts";
 import { currentSvid } from "./_credentials.ts";
-import {
-  contextKey,
-  contextOptions,
-  type ContextParts,
-  MIN_TLS_VERSION,
-} from "./_secure_context.ts";
+import { contextKey, contextOptions, type ContextParts } from "./_secure_context.ts";
+import { pickContextFields, spiffeContextOptions } from "./_tls_options.ts";
 import { verifySocketPeer } from "./peer.ts";
+import { sendRefusalAlert } from "./_refusal_alert.ts";
 
 /** A web server certificate and key in PEM, for the `mtlsWeb*` server modes. */
 export interface WebCertificate {
@@ -52,7 +49,7 @@ function parts(plan: ServerPlan): ContextParts {
 
 function serverOptions(plan: ServerPlan): SpiffeServerOptions {
   const { cert, key } = contextOptions(parts(plan));
-  const options: WithPlan = { cert, key, minVersion: MIN_TLS_VERSION, [PLAN]: plan };
+  const options: WithPlan = { cert, key, ...spiffeContextOptions({}), [PLAN]: plan };
   if (plan.clients) {
     requireAuthorizer(plan.clients.authorizer);
     // Fail closed until bindSpiffeServer installs the SPIFFE checks: with no CA at all,
@@ -189,7 +186,8 @@ export function bindSpiffeServer<S extends Server>(server: S, options: SpiffeSer
     currentKey = key;
     server.setSecureContext({
       ...contextOptions(now),
-      minVersion: MIN_TLS_VERSION,
+      // The caller's protocol and cipher choices survive every rotation.
+      ...spiffeContextOptions(pickContextFields(options)),
       ...(plan.clients ? { requestCert: true, rejectUnauthorized: true } : {}),
     });
   };
@@ -219,6 +217,7 @@ export function bindSpiffeServer<S extends Server>(server: S, options: SpiffeSer
         try {
           verifySocketPeer(socket, clients.bundleSource, clients.authorizer);
         } catch (err) {
+          sendRefusalAlert(socket);
           socket.destroy();
           return emit.call(this, "tlsClientError", err, socket);
         }

@@ -163,3 +163,20 @@ Deno.test("X509Bundle: getX509BundleForTrustDomain", () => {
     'x509bundle: no X.509 bundle found for trust domain: "other.org"',
   );
 });
+
+Deno.test("X509Bundle.parse: hostile PEM costs linear time (no quadratic marker search)", () => {
+  // Before the linear reader, 16,000 unterminated BEGIN lines took 4 s and every 4x more
+  // input cost 16x; 200,000 of them (5 MB) would have taken about 10 minutes. Each shape
+  // below once made the search scan to the end of the input for every marker.
+  const noBlocks = "x509bundle: cannot parse certificate: no PEM blocks found";
+  const shapes = [
+    "-----BEGIN CERTIFICATE-----\n".repeat(200_000),
+    Array.from({ length: 100_000 }, (_, i) => `-----BEGIN X${i}-----\n`).join(""),
+    "-----BEGIN ".repeat(300_000),
+    "-----END CERTIFICATE-----\n".repeat(100_000) + "-----BEGIN CERTIFICATE-----\n",
+  ];
+  for (const text of shapes) assertBundleError(() => X509Bundle.parse(td, text), noBlocks);
+  // Blocks after a flood of noise are still found.
+  const noisy = "-----BEGIN CERTIFICATE-----\n".repeat(50_000) + ca1.pem;
+  assert.deepEqual(names(X509Bundle.parse(td, noisy).x509Authorities()), names([ca1.cert]));
+});

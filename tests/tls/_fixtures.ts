@@ -206,7 +206,9 @@ export async function expiringSource(
 ): Promise<
   { source: X509Source; bundle: X509Bundle; expire(): Promise<void> } & AsyncDisposable
 > {
-  const agent = await agentWith([id], { svidTtl: 1000 });
+  // Certificate times have whole seconds, so a 1 s TTL could leave a fresh SVID valid for
+  // a few ms only; 3 s leaves room for a loaded machine while the test waits for expiry.
+  const agent = await agentWith([id], { svidTtl: 3000 });
   const source = await X509Source.create({ address: agent.addresses[0], backoff: FAST_BACKOFF });
   const bundle = agent.bundle;
   /** Stops the agent and waits until the source's SVID has expired. */
