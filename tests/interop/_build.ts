@@ -66,15 +66,18 @@ async function goBuild(outDir: string, packages: string[]): Promise<void> {
   console.log(`# built in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
 
-/** Builds what is missing and returns where every tool is. */
-export async function buildTools(): Promise<InteropTools> {
+/**
+ * Builds what is missing and returns where every tool is; SPIRE only when `spire` (the
+ * go-spiffe peers alone build in seconds).
+ */
+export async function buildTools({ spire = true } = {}): Promise<InteropTools> {
   const goSum = await Deno.readFile(`${HERE}go.sum`);
   const goMod = await Deno.readFile(`${HERE}go.mod`);
   const spireDir = `${cacheRoot()}/${await sha256([goMod, goSum])}`;
   const peersDir = `${spireDir}/peers-${await sha256(await peerSources())}`;
   const spireServer = `${spireDir}/spire-server`;
   const spireAgent = `${spireDir}/spire-agent`;
-  if (!(await exists(spireServer)) || !(await exists(spireAgent))) {
+  if (spire && (!(await exists(spireServer)) || !(await exists(spireAgent)))) {
     await goBuild(spireDir, [
       "github.com/spiffe/spire/cmd/spire-server",
       "github.com/spiffe/spire/cmd/spire-agent",
