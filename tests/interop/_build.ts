@@ -1,8 +1,9 @@
 // Builds the interop suite's Go programs into a cache outside the repository:
-//   $XDG_CACHE_HOME/spiffe-ts/interop/<go.sum hash>/           spire-server, spire-agent
-//   $XDG_CACHE_HOME/spiffe-ts/interop/<go.sum hash>/peers-<h>/  our go-spiffe peers
-// SPIRE (the slow part, several minutes on 2 cores) is rebuilt only when go.sum changes;
-// the peers also when their sources change. Go's own build cache makes rebuilds cheap.
+//   $XDG_CACHE_HOME/spiffe-ts/interop/spire-<tools/go.sum hash>/  spire-server, spire-agent
+//   $XDG_CACHE_HOME/spiffe-ts/interop/peers-<hash>/               our go-spiffe peers
+// SPIRE (the slow part, minutes on 2 cores) comes from the tools module (tools/go.mod, see
+// tools/README.md for why it is a module of its own) and is rebuilt only when its go.sum
+// changes; the peers when go.sum or their sources change.
 import { encodeHex } from "./_hex.ts";
 import type { InteropTools } from "./_check.ts";
 
@@ -52,13 +53,13 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-async function goBuild(outDir: string, packages: string[]): Promise<void> {
+async function goBuild(moduleDir: string, outDir: string, packages: string[]): Promise<void> {
   await Deno.mkdir(outDir, { recursive: true });
   const started = performance.now();
   console.log(`# go build ${packages.join(" ")} -> ${outDir}`);
   const { code } = await new Deno.Command("go", {
     args: ["build", "-o", `${outDir}/`, ...packages],
-    cwd: HERE,
+    cwd: moduleDir,
     stdout: "inherit",
     stderr: "inherit",
   }).output();
@@ -71,20 +72,25 @@ async function goBuild(outDir: string, packages: string[]): Promise<void> {
  * go-spiffe peers alone build in seconds).
  */
 export async function buildTools({ spire = true } = {}): Promise<InteropTools> {
-  const goSum = await Deno.readFile(`${HERE}go.sum`);
-  const goMod = await Deno.readFile(`${HERE}go.mod`);
-  const spireDir = `${cacheRoot()}/${await sha256([goMod, goSum])}`;
-  const peersDir = `${spireDir}/peers-${await sha256(await peerSources())}`;
+  const read = (path: string) => Deno.readFile(`${HERE}${path}`);
+  const toolsHash = await sha256([await read("tools/go.mod"), await read("tools/go.sum")]);
+  const peersHash = await sha256([
+    await read("go.mod"),
+    await read("go.sum"),
+    ...await peerSources(),
+  ]);
+  const spireDir = `${cacheRoot()}/spire-${toolsHash}`;
+  const peersDir = `${cacheRoot()}/peers-${peersHash}`;
   const spireServer = `${spireDir}/spire-server`;
   const spireAgent = `${spireDir}/spire-agent`;
   if (spire && (!(await exists(spireServer)) || !(await exists(spireAgent)))) {
-    await goBuild(spireDir, [
+    await goBuild(`${HERE}tools`, spireDir, [
       "github.com/spiffe/spire/cmd/spire-server",
       "github.com/spiffe/spire/cmd/spire-agent",
     ]);
   }
   if (!(await Promise.all(PEERS.map((peer) => exists(`${peersDir}/${peer}`)))).every(Boolean)) {
-    await goBuild(peersDir, PEERS.map((peer) => `./cmd/${peer}`));
+    await goBuild(HERE, peersDir, PEERS.map((peer) => `./cmd/${peer}`));
   }
   return { spireServer, spireAgent, peer: (name) => `${peersDir}/${name}` };
 }
