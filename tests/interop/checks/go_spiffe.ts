@@ -196,7 +196,10 @@ const onDevagent: CheckGroup = {
             good.code === 0 && answered(good.lines),
             `our client: ${JSON.stringify(good.lines)}`,
           );
-          await server.waitFor(/Client says: "Hello server(\\n)?"/, "the go server to log our client");
+          await server.waitFor(
+            /Client says: "Hello server(\\n)?"/,
+            "the go server to log our client",
+          );
           const wrong = await run(
             "our client as the server",
             "deno",
