@@ -18,6 +18,7 @@ import {
 import { objectToStruct } from "../workloadapi/_proto/struct.ts";
 import type { X509SvidResponseMessage } from "../workloadapi/wire_messages.ts";
 import { CertificateAuthority } from "./certificate_authority.ts";
+import { Connections } from "./_connections.ts";
 import type { Identity } from "./_identity.ts";
 import type { KeyType } from "./key_type.ts";
 
@@ -207,6 +208,8 @@ function toTrustDomain(value: string | TrustDomain): TrustDomain {
 
 interface Endpoint {
   server: grpc.Server;
+  /** Accepts the connections and hands them to `server` (see {@linkcode Connections}). */
+  connections: Connections;
   address: string;
   path: string | undefined;
   identity: Identity | undefined;
@@ -267,8 +270,10 @@ class Agent implements DevAgent {
         socket.hint ?? "",
       );
     const server = new grpc.Server();
+    const connections = new Connections(server);
     const endpoint: Endpoint = {
       server,
+      connections,
       address: "",
       path: socket.path,
       identity,
@@ -278,14 +283,14 @@ class Agent implements DevAgent {
     if (socket.path !== undefined) {
       if (!socket.path.startsWith("/")) throw new TypeError("socket paths must be absolute");
       await removeStaleSocket(socket.path);
-      await bind(server, `unix://${socket.path}`);
+      await connections.listen({ path: socket.path });
       // From here on, close() owns the endpoint (and removes the socket file).
       this.#endpoints.push(endpoint);
       await chmod(socket.path, socket.mode ?? 0o600);
       endpoint.address = `unix://${socket.path}`;
       return;
     } else if (socket.tcpPort !== undefined) {
-      const port = await bind(server, `127.0.0.1:${socket.tcpPort}`);
+      const port = await connections.listen({ host: "127.0.0.1", port: socket.tcpPort });
       endpoint.address = `tcp://127.0.0.1:${port}`;
     } else {
       throw new TypeError("a socket needs a path or a tcpPort");
@@ -520,6 +525,7 @@ class Agent implements DevAgent {
     // outlives the agent.
     await Promise.all(this.#reissuing);
     for (const endpoint of this.#endpoints) {
+      await endpoint.connections.close();
       endpoint.server.forceShutdown();
       if (endpoint.path !== undefined) await unlink(endpoint.path).catch(() => {});
     }
@@ -532,15 +538,6 @@ class Agent implements DevAgent {
 
 function bundleDer(bundle: X509Bundle): Uint8Array {
   return new Uint8Array(Buffer.concat(bundle.x509Authorities().map((cert) => cert.raw)));
-}
-
-function bind(server: grpc.Server, target: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.bindAsync(target, grpc.ServerCredentials.createInsecure(), (err, port) => {
-      if (err) reject(err);
-      else resolve(port);
-    });
-  });
 }
 
 /**

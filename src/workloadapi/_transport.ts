@@ -1,7 +1,18 @@
-// The gRPC transport of the Workload API client: one @grpc/grpc-js channel (plaintext,
+// The gRPC transport of the Workload API client: a @grpc/grpc-js channel (plaintext,
 // as SPIFFE Workload Endpoint §3.1 requires) over a unix socket or loopback TCP. Every
 // call carries the `workload.spiffe.io: true` security header. grpc-js is loaded on the
 // first call, so importing the library stays cheap for code that never dials the API.
+//
+// The channel lives only while calls are open: the last call to end closes it, and the
+// next call opens a new one. Deno (2.9, denoland/deno#36788) aborts the process when a
+// GOAWAY reaches an HTTP/2 client session that has carried streams but has none open:
+// grpc-js closes the session from its `goaway` listener, Deno destroys it inside nghttp2's
+// frame callback, and nghttp2 then walks freed streams (`find_stream_on_goaway_func:
+// Assertion 'stream->closed_next == NULL'`, or SIGSEGV). An agent that restarts, or a
+// server idle/age limit, sends exactly that GOAWAY to a client idling between unary calls
+// (an open stream shields the session: 0 aborts in 20 runs). A session we close ourselves
+// when idle is never there to receive it: unary calls, then a GOAWAY from a Node server
+// standing in for SPIRE, aborted 7 of 12 runs with one long-lived channel, 0 of 12 now.
 import type { Client, Metadata } from "@grpc/grpc-js";
 import {
   SECURITY_HEADER_KEY,
@@ -24,31 +35,63 @@ function loadGrpc(): Promise<Grpc> {
   return grpcModule ??= import("@grpc/grpc-js");
 }
 
-/** A lazily connected channel to one Workload API endpoint. */
+/** One grpc-js channel and the number of calls open on it. */
+interface Channel {
+  client: Client;
+  calls: number;
+}
+
+/** A call's hold on the channel; `release()` (idempotent) closes it with the last call. */
+interface Lease {
+  grpc: Grpc;
+  client: Client;
+  release(): void;
+}
+
+/** A lazily connected channel to one Workload API endpoint, open while calls are. */
 export class Transport {
   readonly #target: string;
-  #client: Promise<{ grpc: Grpc; client: Client }> | undefined;
+  #channel: Channel | undefined;
   #closed = false;
 
   constructor(target: string) {
     this.#target = target;
   }
 
-  #connection(): Promise<{ grpc: Grpc; client: Client }> {
+  async #acquire(): Promise<Lease> {
     if (this.#closed) throw new Error("transport is closed");
-    return this.#client ??= loadGrpc().then((grpc) => ({
+    const grpc = await loadGrpc();
+    if (this.#closed) throw new Error("transport is closed");
+    const channel = this.#channel ??= { client: this.#newClient(grpc), calls: 0 };
+    channel.calls++;
+    let released = false;
+    return {
       grpc,
-      client: new grpc.Client(this.#target, grpc.credentials.createInsecure(), {
-        // A Workload API stream may be silent for hours between rotations.
-        "grpc.keepalive_permit_without_calls": 0,
-        // The watches retry with their own backoff, and a call fails at once while the
-        // channel is down; grpc-js's own reconnect backoff (1 s growing to 120 s by
-        // default) would then keep a restarted agent unreachable for up to two minutes.
-        // Reconnecting to a local endpoint is cheap: keep it within a second (WL §4.2).
-        "grpc.initial_reconnect_backoff_ms": RECONNECT_BACKOFF_MS.initial,
-        "grpc.max_reconnect_backoff_ms": RECONNECT_BACKOFF_MS.max,
-      }),
-    }));
+      client: channel.client,
+      release: () => {
+        if (released) return;
+        released = true;
+        if (--channel.calls > 0) return;
+        // The last call ended: close the session now, from our side (see the file comment).
+        // This runs from grpc-js's deferred status callback or a promise job, never from
+        // inside nghttp2's frame processing.
+        if (this.#channel === channel) this.#channel = undefined;
+        channel.client.close();
+      },
+    };
+  }
+
+  #newClient(grpc: Grpc): Client {
+    return new grpc.Client(this.#target, grpc.credentials.createInsecure(), {
+      // A Workload API stream may be silent for hours between rotations.
+      "grpc.keepalive_permit_without_calls": 0,
+      // The watches retry with their own backoff, and a call fails at once while the
+      // channel is down; grpc-js's own reconnect backoff (1 s growing to 120 s by
+      // default) would then keep a restarted agent unreachable for up to two minutes.
+      // Reconnecting to a local endpoint is cheap: keep it within a second (WL §4.2).
+      "grpc.initial_reconnect_backoff_ms": RECONNECT_BACKOFF_MS.initial,
+      "grpc.max_reconnect_backoff_ms": RECONNECT_BACKOFF_MS.max,
+    });
   }
 
   #metadata(grpc: Grpc): Metadata {
@@ -61,7 +104,7 @@ export class Transport {
   serverStream<Req, Res>(method: AnyMethod, request: Req): ServerStream & AsyncIterable<Res> {
     let call: { cancel(): void } | undefined;
     let cancelled = false;
-    const connection = this.#connection();
+    const acquire = () => this.#acquire();
     const metadata = (grpc: Grpc) => this.#metadata(grpc);
     return {
       cancel() {
@@ -69,20 +112,25 @@ export class Transport {
         call?.cancel();
       },
       async *[Symbol.asyncIterator]() {
-        const { grpc, client } = await connection;
         if (cancelled) return;
-        const stream = client.makeServerStreamRequest(
-          method.path,
-          method.requestSerialize,
-          method.responseDeserialize,
-          request,
-          metadata(grpc),
-        );
-        call = stream;
+        const lease = await acquire();
         try {
-          for await (const message of stream) yield message as Res;
+          if (cancelled) return;
+          const stream = lease.client.makeServerStreamRequest(
+            method.path,
+            method.requestSerialize,
+            method.responseDeserialize,
+            request,
+            metadata(lease.grpc),
+          );
+          call = stream;
+          try {
+            for await (const message of stream) yield message as Res;
+          } finally {
+            stream.cancel();
+          }
         } finally {
-          stream.cancel();
+          lease.release();
         }
       },
     };
@@ -90,16 +138,17 @@ export class Transport {
 
   /** Makes a unary call; rejects with a WorkloadApiError carrying the gRPC status. */
   async unary<Req, Res>(method: AnyMethod, request: Req, signal?: AbortSignal): Promise<Res> {
-    const { grpc, client } = await this.#connection();
+    const lease = await this.#acquire();
     return await new Promise<Res>((resolve, reject) => {
-      const call = client.makeUnaryRequest(
+      const call = lease.client.makeUnaryRequest(
         method.path,
         method.requestSerialize,
         method.responseDeserialize,
         request,
-        this.#metadata(grpc),
+        this.#metadata(lease.grpc),
         (err, response) => {
           signal?.removeEventListener("abort", cancel);
+          lease.release();
           if (err) reject(toWorkloadApiError(err));
           else resolve(response as Res);
         },
@@ -112,10 +161,11 @@ export class Transport {
   }
 
   /** Closes the channel, ending every call on it. */
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.#closed = true;
-    const connection = this.#client;
-    this.#client = undefined;
-    if (connection) (await connection).client.close();
+    const channel = this.#channel;
+    this.#channel = undefined;
+    channel?.client.close();
+    return Promise.resolve();
   }
 }
