@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { startDevAgent } from "../src/devagent/mod.ts";
 import { buildTools } from "../tests/interop/_build.ts";
-import { run, type Running, start } from "../tests/interop/_process.ts";
+import { type Proc, run, spawn } from "../tests/interop/_process.ts";
 
 const { values: flags } = parseArgs({
   args: Deno.args,
@@ -45,15 +45,15 @@ function ourCommand(impl: "deno" | "node", args: string[]): [string, string[]] {
     : ["node", [PEER, "--lib", NODE_LIB, ...args]];
 }
 
-async function startServer(impl: Impl): Promise<{ running: Running; port: number }> {
+async function startServer(impl: Impl): Promise<{ running: Proc; port: number }> {
   if (impl === "go") {
-    const running = start("go server", tools.peer("hello-server"), [
+    const running = spawn("go server", tools.peer("hello-server"), [
       "-addr",
       "127.0.0.1:0",
       "-socket",
       `unix://${serverSocket}`,
     ]);
-    const line = await running.waitFor(/Server listening on/, "the go server");
+    const line = await running.waitFor(/Server listening on/);
     return { running, port: Number(line.slice(line.lastIndexOf(":") + 1)) };
   }
   const [program, args] = ourCommand(impl, [
@@ -62,8 +62,8 @@ async function startServer(impl: Impl): Promise<{ running: Running; port: number
     "--socket",
     `unix://${serverSocket}`,
   ]);
-  const running = start(`${impl} server`, program, args, { cwd: ROOT });
-  const line = await running.waitFor(/"port"/, `the ${impl} server`);
+  const running = spawn(`${impl} server`, program, args, { cwd: ROOT });
+  const line = await running.waitFor(/"port"/);
   return { running, port: JSON.parse(line).port };
 }
 

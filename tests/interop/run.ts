@@ -6,9 +6,10 @@ import { parseArgs } from "node:util";
 import { buildTools } from "./_build.ts";
 import type { CheckGroup } from "./_check.ts";
 import { goSpiffeGroups } from "./checks/go_spiffe.ts";
+import { spireGroups } from "./checks/spire.ts";
 
 const { values: flags } = parseArgs({ args: Deno.args, options: { only: { type: "string" } } });
-const groups: CheckGroup[] = [...goSpiffeGroups]
+const groups: CheckGroup[] = [...goSpiffeGroups, ...spireGroups]
   .filter((group) => flags.only === undefined || group.name.includes(flags.only));
 
 const tools = await buildTools({ spire: groups.some((group) => group.name.includes("SPIRE")) });

@@ -9,7 +9,7 @@ import { startDevAgent } from "../../../src/devagent/mod.ts";
 import { TestCa } from "../../_helpers/ca.ts";
 import type { CheckGroup, InteropTools } from "../_check.ts";
 import { exampleArgs, ROOT, tsPeerArgs } from "../_examples.ts";
-import { run, type Running, start } from "../_process.ts";
+import { type Proc, run, spawn } from "../_process.ts";
 
 const SERVER_ID = "spiffe://example.org/server";
 const CLIENT_ID = "spiffe://example.org/client";
@@ -43,7 +43,7 @@ function startServer(
   side: Side,
   kind: Kind,
   options: { authorize?: string; maxTls?: string; addr: string },
-): Running {
+): Proc {
   const args = [
     ...(side === "go"
       ? ["-mode", kind, "-addr", options.addr]
@@ -57,8 +57,8 @@ function startServer(
     args.push(flag("web-cert"), world.webCert, flag("web-key"), world.webKey);
   }
   return side === "go"
-    ? start("go-spiffe server", tools.peer("hello-server"), args)
-    : start("spiffe-ts server", "deno", [...tsPeerArgs(["--role", "server", ...args])], {
+    ? spawn("go-spiffe server", tools.peer("hello-server"), args)
+    : spawn("spiffe-ts server", "deno", [...tsPeerArgs(["--role", "server", ...args])], {
       cwd: ROOT,
     });
 }
@@ -92,7 +92,7 @@ async function pair(
 ): Promise<void> {
   const addr = `localhost:${nextPort++}`;
   await using running = startServer(tools, world, server.side, server.kind, { ...server, addr });
-  await running.waitFor(/Server listening on/, "the server to listen");
+  await running.waitFor(/Server listening on/);
   const result = await runClient(tools, world, client.side, client.kind, { ...client, addr });
   const answer = answered(result.lines);
   if (shouldConnect) {
@@ -100,7 +100,7 @@ async function pair(
       answer && result.code === 0,
       `expected an answer, got ${JSON.stringify(result.lines)}`,
     );
-    await running.waitFor(/Client says: "Hello server(\\n)?"/, "the server to log the client");
+    await running.waitFor(/Client says: "Hello server(\\n)?"/);
   } else {
     expect(
       !answer && result.code !== 0,
@@ -143,7 +143,7 @@ const onDevagent: CheckGroup = {
       await report(
         "go-spiffe hello client -> our hello server, and the refusal",
         (async () => {
-          await using server = start(
+          await using server = spawn(
             "our hello server",
             "deno",
             exampleArgs("server", world.serverSocket),
@@ -151,7 +151,7 @@ const onDevagent: CheckGroup = {
               cwd: ROOT,
             },
           );
-          await server.waitFor(/Server listening on localhost:55555/, "our server to listen");
+          await server.waitFor(/Server listening on localhost:55555/);
           const good = await run("go client", tools.peer("hello-client"), [
             "-addr",
             SEED_PORT,
@@ -162,7 +162,7 @@ const onDevagent: CheckGroup = {
             good.code === 0 && answered(good.lines),
             `go client: ${JSON.stringify(good.lines)}`,
           );
-          await server.waitFor(/^Client says: "Hello server"$/, "our server to log the client");
+          await server.waitFor(/^Client says: "Hello server"$/);
           const wrong = await run("go client as the server", tools.peer("hello-client"), [
             "-addr",
             SEED_PORT,
@@ -175,20 +175,19 @@ const onDevagent: CheckGroup = {
           );
           await server.waitFor(
             new RegExp(`^Error reading incoming data: unexpected ID "${SERVER_ID}"$`),
-            "our server to log the refusal",
           );
         })(),
       );
       await report(
         "our hello client -> go-spiffe hello server, and the refusal",
         (async () => {
-          await using server = start("go server", tools.peer("hello-server"), [
+          await using server = spawn("go server", tools.peer("hello-server"), [
             "-addr",
             SEED_PORT,
             "-socket",
             `unix://${world.serverSocket}`,
           ]);
-          await server.waitFor(/Server listening on/, "the go server to listen");
+          await server.waitFor(/Server listening on/);
           const good = await run("our client", "deno", exampleArgs("client", world.clientSocket), {
             cwd: ROOT,
           });
@@ -196,10 +195,7 @@ const onDevagent: CheckGroup = {
             good.code === 0 && answered(good.lines),
             `our client: ${JSON.stringify(good.lines)}`,
           );
-          await server.waitFor(
-            /Client says: "Hello server(\\n)?"/,
-            "the go server to log our client",
-          );
+          await server.waitFor(/Client says: "Hello server(\\n)?"/);
           const wrong = await run(
             "our client as the server",
             "deno",
@@ -217,7 +213,6 @@ const onDevagent: CheckGroup = {
           );
           await server.waitFor(
             new RegExp(`Error reading incoming data: .*unexpected ID "${SERVER_ID}"`),
-            "the go server to log the refusal",
           );
         })(),
       );
