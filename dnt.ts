@@ -16,15 +16,18 @@
 // what Node resolves from `dependencies`, and use only `node:*` built-ins and web
 // globals (no `Deno.*`), so the emitted code runs on Node 20 unchanged.
 // Then `deno task test:node` runs tests/node/ with `node --test` against npm/.
-import ts from "typescript";
+// Build-only tools are pinned here, not in deno.json, so that running the library never
+// installs them.
+// deno-lint-ignore no-import-prefix
+import ts from "npm:typescript@5.9.3";
 import { cp, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 
 const ROOT = dirname(new URL(import.meta.url).pathname);
 const OUT = join(ROOT, "npm");
 const ESM = join(OUT, "esm");
-/** npm packages used only to build or generate code, never at run time. */
-const BUILD_ONLY = new Set(["protobufjs-cli", "typescript", "@types/node"]);
+/** npm packages in deno.json used only to type-check, never at run time. */
+const BUILD_ONLY = new Set(["@types/node"]);
 /** The examples shipped in the package, compiled like the library. */
 const EXAMPLES = ["examples/spiffe-tls/server.ts", "examples/spiffe-tls/client.ts"];
 const JSR_NAME = "@spiffe-ts/spiffe";
@@ -103,7 +106,9 @@ function packageJson(deno: DenoJson): Record<string, unknown> {
   const exports: Record<string, unknown> = {};
   for (const [key, source] of Object.entries(deno.exports)) {
     const base = `./esm/${source.replace(/^\.\//, "").replace(/\.ts$/, "")}`;
-    exports[key] = { types: `${base}.d.ts`, import: `${base}.js` };
+    // `require` loads the same ES module: require(esm), Node 20.19 and later (no top-level
+    // await anywhere in the library, which require(esm) needs).
+    exports[key] = { types: `${base}.d.ts`, import: `${base}.js`, require: `${base}.js` };
   }
   const dependencies: Record<string, string> = {};
   for (const specifier of Object.values(deno.imports)) {

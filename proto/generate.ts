@@ -4,8 +4,10 @@
  * reads a `.proto` file at run time and the runtime needs only `protobufjs/minimal`.
  *
  * Run it with `deno task proto` from the repository root. The output is deterministic:
- * the same inputs and the same pinned `protobufjs`/`protobufjs-cli` versions (deno.json)
- * give the same bytes, which `tests/workloadapi/proto_test.ts` checks.
+ * the same inputs and the same pinned `protobufjs` (deno.json) and `protobufjs-cli` (below)
+ * versions give the same bytes, which `deno task proto:check` (run by
+ * `tests/workloadapi/proto_test.ts`) checks. Both tasks use `build.lock`, so that
+ * deno.lock, which a user's first run installs, never holds protobufjs-cli.
  *
  * - `workload.js` comes from `pbjs` (static-module, ESM wrapper), run in-process. The
  *   verify, convert, delimited, type-URL and service parts are left out: the codec only
@@ -16,7 +18,10 @@
  * @module
  */
 
-import { pbjs, pbts } from "protobufjs-cli";
+// A build-only tool: pinned here, not in deno.json, so that running the library never
+// installs it.
+// deno-lint-ignore no-import-prefix
+import { pbjs, pbts } from "npm:protobufjs-cli@2.7.1";
 import { readFile, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 
@@ -117,7 +122,28 @@ async function writeIfChanged(path: string, text: string): Promise<boolean> {
   return true;
 }
 
+/**
+ * Whether the committed codec is what generation makes now, and generation deterministic.
+ *
+ * @returns One line per stale or nondeterministic output; empty when all is fresh.
+ */
+export async function staleOutputs(): Promise<string[]> {
+  const problems: string[] = [];
+  const js = await generateCodecJs();
+  if (js !== await generateCodecJs()) problems.push("pbjs output is not deterministic");
+  if (js !== await readFile(CODEC_JS_PATH, "utf8")) problems.push(`${CODEC_JS_PATH} is stale`);
+  const dts = await generateCodecDts(CODEC_JS_PATH);
+  if (dts !== await readFile(CODEC_DTS_PATH, "utf8")) problems.push(`${CODEC_DTS_PATH} is stale`);
+  return problems;
+}
+
 if (import.meta.main) {
+  if (Deno.args.includes("--check")) {
+    // `deno task proto:check`: exits 1 naming what `deno task proto` would change.
+    const problems = await staleOutputs();
+    for (const problem of problems) console.error(`${problem}: run \`deno task proto\``);
+    Deno.exit(problems.length === 0 ? 0 : 1);
+  }
   const js = await generateCodecJs();
   const jsChanged = await writeIfChanged(CODEC_JS_PATH, js);
   const dts = await generateCodecDts(CODEC_JS_PATH);

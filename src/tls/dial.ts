@@ -6,6 +6,7 @@ import { resolveSources } from "./_mode_sources.ts";
 import { readPeerChain, rememberPeer, type VerifiedPeer, verifyPeerChain } from "./peer.ts";
 import { rememberSessionPeer, sessionPeer } from "./_sessions.ts";
 import { X509SvidError } from "../errors.ts";
+import { assertSupportedRuntime } from "./_runtime_version.ts";
 import { contextExtras, withoutContextFields } from "./_tls_options.ts";
 import { holdErrors } from "./_held_errors.ts";
 
@@ -71,6 +72,7 @@ export async function dialWithMode(
   options: DialOptions = {},
 ): Promise<TLSSocket> {
   options.signal?.throwIfAborted();
+  assertSupportedRuntime();
   const extras = contextExtras(options.tlsOptions, "client", "dialWithMode");
   // A timer cleared when the dial settles (AbortSignal.timeout's could not be, and would
   // linger for the whole timeout after every dial).

@@ -8,7 +8,9 @@ import {
 } from "./server_options.ts";
 import { mtlsServer, type ServerMode } from "./mode.ts";
 import { resolveSources } from "./_mode_sources.ts";
+import { assertSupportedRuntime } from "./_runtime_version.ts";
 import { contextExtras, spiffeContextOptions } from "./_tls_options.ts";
+import { listenGuardingDenial } from "./_listen_permission.ts";
 
 /** Where to listen: a TCP host and port, or a unix socket path. */
 export type ListenAddress = { hostname?: string; port: number } | { path: string };
@@ -67,6 +69,7 @@ export async function listenWithMode(
   options: ListenOptions = {},
 ): Promise<Server> {
   options.signal?.throwIfAborted();
+  assertSupportedRuntime();
   const extras = contextExtras(options.tlsOptions, "server", "listenWithMode");
   const { svidSource, bundleSource, owned } = await resolveSources(mode, options.signal);
   try {
@@ -84,15 +87,18 @@ export async function listenWithMode(
       }),
       spiffeOptions,
     );
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      const ready = () => {
-        server.off("error", reject);
-        resolve();
-      };
-      if ("path" in address) server.listen(address.path, ready);
-      else server.listen(address.port, address.hostname, ready);
-    });
+    const bind = () =>
+      new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        const ready = () => {
+          server.off("error", reject);
+          resolve();
+        };
+        if ("path" in address) server.listen(address.path, ready);
+        else server.listen(address.port, address.hostname, ready);
+      });
+    if ("path" in address) await bind();
+    else await listenGuardingDenial(address.port, address.hostname, "listenWithMode", bind);
     const stop = () => server.close();
     server.once("close", () => {
       options.signal?.removeEventListener("abort", stop);

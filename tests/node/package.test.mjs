@@ -3,7 +3,7 @@
 // server and client with plain `node` against a devagent from the installed package.
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,8 +13,8 @@ import { after, before, test } from "node:test";
 const run = promisify(execFile);
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const NPM_DIR = join(ROOT, "npm");
-const TSC = join(ROOT, "node_modules", "typescript", "bin", "tsc");
-const TYPES = join(ROOT, "node_modules", "@types");
+/** What a TypeScript user of the package installs beside it (build-only tools of ours too). */
+const TS_TOOLS = ["typescript@5.9.3", "@types/node@20.19.43"];
 let project;
 
 before(async () => {
@@ -27,7 +27,17 @@ before(async () => {
   await run("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", tarball], {
     cwd: project,
   });
+  await run("npm", ["install", "-D", "--no-audit", "--no-fund", "--prefer-offline", ...TS_TOOLS], {
+    cwd: project,
+  });
 });
+
+/** The JavaScript blocks of the README's Node section (```js ignore: Deno skips them). */
+async function readmeNodeBlocks() {
+  const readme = await readFile(join(ROOT, "README.md"), "utf8");
+  const section = readme.slice(readme.indexOf("\n## Node\n"), readme.indexOf("\n## Development\n"));
+  return [...section.matchAll(/```js ignore\n([\s\S]*?)```/g)].map((match) => match[1]);
+}
 
 after(async () => {
   await rm(project, { recursive: true, force: true });
@@ -52,6 +62,13 @@ export async function main(): Promise<string> {
 mtlsClientWithSourceOptions();
 `,
   );
+  const blocks = await readmeNodeBlocks();
+  assert.ok(blocks.length >= 1, "the README's Node section has its code blocks");
+  const readmeFiles = [];
+  for (const [index, block] of blocks.entries()) {
+    readmeFiles.push(`readme_${index}.mjs`);
+    await writeFile(join(project, readmeFiles.at(-1)), `${block}export {};\n`);
+  }
   await writeFile(
     join(project, "tsconfig.json"),
     JSON.stringify({
@@ -62,14 +79,29 @@ mtlsClientWithSourceOptions();
         module: "NodeNext",
         moduleResolution: "NodeNext",
         types: ["node"],
-        typeRoots: [TYPES],
         lib: ["ES2023", "DOM", "ESNext.Disposable"],
         skipLibCheck: true,
+        // The README's Node snippets are JavaScript: checked as written.
+        allowJs: true,
+        checkJs: true,
       },
-      files: ["consumer.ts"],
+      files: ["consumer.ts", ...readmeFiles],
     }),
   );
-  await run(process.execPath, [TSC, "-p", project], { cwd: project });
+  const tsc = join(project, "node_modules", "typescript", "bin", "tsc");
+  await run(process.execPath, [tsc, "-p", project], { cwd: project }).catch((err) => {
+    throw new Error(`tsc: ${err.stdout}${err.stderr}`);
+  });
+});
+
+test("require() loads the package and its devagent export (require(esm), Node >= 20.19)", async () => {
+  const script = [
+    'const { SpiffeId } = require("spiffe-ts");',
+    'const { startDevAgent } = require("spiffe-ts/devagent");',
+    'console.log(SpiffeId.parse("spiffe://example.org/a").path, typeof startDevAgent);',
+  ].join("\n");
+  const { stdout } = await run(process.execPath, ["-e", script], { cwd: project });
+  assert.equal(stdout.trim(), "/a function");
 });
 
 /** Starts `node file args`, resolving once a stdout line matches `ready`. */
