@@ -555,7 +555,7 @@ function jwt(s: Scenario): Promise<string> {
     const probe = s.denoScript("_jwt.ts", CLIENT_USER);
     const status = await probe.exit(20_000);
     const steps = probe.stdout.filter((line) => /^(ok|FAIL) /.test(line));
-    if (status.code !== 0 || steps.length < 6 || steps.some((line) => line.startsWith("FAIL"))) {
+    if (status.code !== 0 || steps.length < 8 || steps.some((line) => line.startsWith("FAIL"))) {
       fail(`_jwt.ts exit ${status.code}: ${JSON.stringify([...steps, ...probe.stderr.slice(-3)])}`);
     }
     const token = probe.stdout.find((line) => line.startsWith("token "))!.slice(6);
@@ -580,7 +580,7 @@ function jwt(s: Scenario): Promise<string> {
     if (bad.code === 0) {
       fail(`spire-agent validated the wrong audience: ${JSON.stringify(bad.lines)}`);
     }
-    return `6 steps ok; spire-agent api validate jwt: ok, and for the wrong audience exit ${bad.code}: ${
+    return `${steps.length} steps ok (client, JwtSource, BundleSource); spire-agent api validate jwt: ok, and for the wrong audience exit ${bad.code}: ${
       bad.lines.join(" ").trim()
     }`;
   })();
@@ -735,7 +735,7 @@ export const spireGroups: CheckGroup[] = [{
       await detailed(
         report,
         log,
-        "JWT-SVIDs: parseAndValidate and ValidateJWTSVID agree, wrong audience refused",
+        "JWT-SVIDs and sources: parseAndValidate, ValidateJWTSVID, JwtSource and BundleSource agree; wrong audience refused",
         jwt(s),
       );
       await detailed(

@@ -1,12 +1,13 @@
 // The SPIRE checks' JWT-SVID probe, with the public API only: fetches a JWT-SVID for
 // --audience and the JWT bundles, validates the token locally (JwtSvid.parseAndValidate)
 // and through the agent (ValidateJWTSVID), then checks that both refuse it for
-// --wrong-audience. One line per step, `ok <step>` or `FAIL <step>: <error>`, and
+// --wrong-audience; then does the same through a JwtSource, and checks that a BundleSource
+// holds the trust domain's X.509 and JWT bundles. One line per step, `ok <step>` or `FAIL <step>: <error>`, and
 // `token <jwt>` for cross-checks; exits 1 on any failure.
 // Permissions: those of `deno task client`.
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { JwtSvid, WorkloadApiClient } from "@spiffe-ts/spiffe";
+import { BundleSource, JwtSource, JwtSvid, WorkloadApiClient } from "@spiffe-ts/spiffe";
 
 const { values: flags } = parseArgs({
   options: {
@@ -72,6 +73,24 @@ try {
     "validateJwtSvid refuses the wrong audience",
     () => refused(() => client.validateJwtSvid(token, wrong, { signal })),
   );
+  await step("JwtSource: fetchJwtSvid, validated with its own bundles", async () => {
+    await using source = await JwtSource.create({ address: flags.socket, signal });
+    const fromSource = await source.fetchJwtSvid({ audience }, { signal });
+    const checked = JwtSvid.parseAndValidate(fromSource.marshal(), source, audience);
+    if (checked.id.toString() !== expectId) throw new Error(`id ${checked.id}`);
+    await refused(() => JwtSvid.parseAndValidate(fromSource.marshal(), source, wrong));
+  });
+  await step("BundleSource: the trust domain's X.509 and JWT bundles", async () => {
+    await using source = await BundleSource.create({ address: flags.socket, signal });
+    const td = svid.id.trustDomain;
+    const x509 = source.getX509BundleForTrustDomain(td).x509Authorities().length;
+    const jwt = source.getJwtBundleForTrustDomain(td).jwtAuthorities().size;
+    const want = bundles.getJwtBundleForTrustDomain(td)!.jwtAuthorities().size;
+    if (x509 < 1 || jwt !== want) {
+      throw new Error(`${x509} X.509 roots, ${jwt} JWT keys (want ${want})`);
+    }
+    return `${x509} X.509 roots, ${jwt} JWT keys`;
+  });
 } catch (err) {
   failed = true;
   console.log(`FAIL fetch: ${(err as Error).message}`);
