@@ -149,6 +149,15 @@ function bundleDer(bundle: X509Bundle): Uint8Array {
 }
 
 function handlers(endpoint: EndpointState, agent: AgentState): grpc.UntypedServiceImplementation {
+  /** FetchX509Bundles and FetchJWTBundles: every trust domain's bundle, on each bundle change. */
+  const streamBundles = (
+    call: grpc.ServerWritableStream<unknown, unknown>,
+    encode: (ca: CertificateAuthority) => Uint8Array,
+  ) => {
+    if (!hasSecurityHeader(call.metadata)) return refuse(call, missingHeader());
+    if (endpoint.identity === undefined) return refuse(call, noIdentity());
+    streamUpdates(agent, call, () => ({ bundles: bundleMap(agent, encode) }), "bundle");
+  };
   return {
     FetchX509SVID: (call: grpc.ServerWritableStream<unknown, unknown>) => {
       if (!hasSecurityHeader(call.metadata)) return refuse(call, missingHeader());
@@ -163,28 +172,10 @@ function handlers(endpoint: EndpointState, agent: AgentState): grpc.UntypedServi
         () => endpoint.x509Streams.delete(call),
       );
     },
-    FetchX509Bundles: (call: grpc.ServerWritableStream<unknown, unknown>) => {
-      if (!hasSecurityHeader(call.metadata)) return refuse(call, missingHeader());
-      if (endpoint.identity === undefined) return refuse(call, noIdentity());
-      streamUpdates(
-        agent,
-        call,
-        () => ({ bundles: bundleMap(agent, (ca) => bundleDer(ca.x509Bundle())) }),
-        "bundle",
-      );
-    },
-    FetchJWTBundles: (call: grpc.ServerWritableStream<unknown, unknown>) => {
-      if (!hasSecurityHeader(call.metadata)) return refuse(call, missingHeader());
-      if (endpoint.identity === undefined) return refuse(call, noIdentity());
-      streamUpdates(
-        agent,
-        call,
-        () => ({
-          bundles: bundleMap(agent, (ca) => new TextEncoder().encode(ca.jwtBundle().marshal())),
-        }),
-        "bundle",
-      );
-    },
+    FetchX509Bundles: (call: grpc.ServerWritableStream<unknown, unknown>) =>
+      streamBundles(call, (ca) => bundleDer(ca.x509Bundle())),
+    FetchJWTBundles: (call: grpc.ServerWritableStream<unknown, unknown>) =>
+      streamBundles(call, (ca) => new TextEncoder().encode(ca.jwtBundle().marshal())),
     FetchJWTSVID: (
       call: grpc.ServerUnaryCall<{ audience?: string[]; spiffeId?: string }, unknown>,
       callback: grpc.sendUnaryData<unknown>,
