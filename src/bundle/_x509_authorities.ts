@@ -4,7 +4,7 @@
  * @module
  */
 import { X509Certificate } from "node:crypto";
-import { encodeBase64 } from "./_base64.ts";
+import { encodeBase64 } from "../_internal/base64.ts";
 
 /**
  * An insertion-ordered set of CA certificates keyed by their DER bytes, so lookups are O(1) and a

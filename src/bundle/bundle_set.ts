@@ -1,8 +1,10 @@
-import { BundleError } from "../errors.ts";
 import type { TrustDomain } from "../spiffeid/trust_domain.ts";
+import { type BundleNames, BundleSetCore } from "./_bundle_set_core.ts";
 import type { JwtBundle } from "./jwt_bundle.ts";
 import type { SpiffeBundle } from "./spiffe_bundle.ts";
 import type { X509Bundle } from "./x509_bundle.ts";
+
+const NAMES: BundleNames = { prefix: "spiffebundle", kind: "SPIFFE" };
 
 /**
  * SPIFFE bundles keyed by trust domain, at most one per trust domain (go-spiffe's
@@ -22,7 +24,7 @@ import type { X509Bundle } from "./x509_bundle.ts";
  * ```
  */
 export class BundleSet {
-  readonly #bundles = new Map<string, SpiffeBundle>();
+  readonly #bundles = new BundleSetCore<SpiffeBundle>(NAMES);
 
   /**
    * Creates a set; of several bundles for one trust domain, the last wins.
@@ -65,7 +67,7 @@ export class BundleSet {
    * ```
    */
   add(bundle: SpiffeBundle): void {
-    this.#bundles.set(bundle.trustDomain.name, bundle);
+    this.#bundles.add(bundle);
   }
 
   /**
@@ -86,7 +88,7 @@ export class BundleSet {
    * ```
    */
   remove(trustDomain: TrustDomain): void {
-    this.#bundles.delete(trustDomain.name);
+    this.#bundles.remove(trustDomain);
   }
 
   /**
@@ -104,7 +106,7 @@ export class BundleSet {
    * ```
    */
   has(trustDomain: TrustDomain): boolean {
-    return this.#bundles.has(trustDomain.name);
+    return this.#bundles.has(trustDomain);
   }
 
   /**
@@ -122,7 +124,7 @@ export class BundleSet {
    * ```
    */
   get(trustDomain: TrustDomain): SpiffeBundle | undefined {
-    return this.#bundles.get(trustDomain.name);
+    return this.#bundles.get(trustDomain);
   }
 
   /**
@@ -143,7 +145,7 @@ export class BundleSet {
    * ```
    */
   bundles(): SpiffeBundle[] {
-    return [...this.#bundles.keys()].sort().map((name) => this.#bundles.get(name)!);
+    return this.#bundles.sorted();
   }
 
   /**
@@ -162,7 +164,7 @@ export class BundleSet {
    * ```
    */
   clone(): BundleSet {
-    return new BundleSet(...[...this.#bundles.values()].map((bundle) => bundle.clone()));
+    return new BundleSet(...this.#bundles.cloned());
   }
 
   /**
@@ -183,13 +185,7 @@ export class BundleSet {
    * ```
    */
   getBundleForTrustDomain(trustDomain: TrustDomain): SpiffeBundle {
-    const bundle = this.#bundles.get(trustDomain.name);
-    if (bundle === undefined) {
-      throw new BundleError(
-        `spiffebundle: no SPIFFE bundle for trust domain ${JSON.stringify(trustDomain.name)}`,
-      );
-    }
-    return bundle;
+    return this.#bundles.require(trustDomain);
   }
 
   /**

@@ -1,7 +1,9 @@
-import { BundleError } from "../errors.ts";
 import type { TrustDomain } from "../spiffeid/trust_domain.ts";
-import { type BundleBytesMap, parseBundleMap } from "./_bundle_map.ts";
+import { type BundleNames, BundleSetCore, parseBundleMap } from "./_bundle_set_core.ts";
+import type { BundleBytesMap } from "./bundle_bytes_map.ts";
 import { JwtBundle } from "./jwt_bundle.ts";
+
+const NAMES: BundleNames = { prefix: "jwtbundle", kind: "JWT" };
 
 /**
  * JWT bundles keyed by trust domain, at most one per trust domain (go-spiffe's `jwtbundle.Set`).
@@ -20,7 +22,7 @@ import { JwtBundle } from "./jwt_bundle.ts";
  * ```
  */
 export class JwtBundleSet {
-  readonly #bundles = new Map<string, JwtBundle>();
+  readonly #bundles = new BundleSetCore<JwtBundle>(NAMES);
 
   /**
    * Creates a set; of several bundles for one trust domain, the last wins.
@@ -62,7 +64,7 @@ export class JwtBundleSet {
    * ```
    */
   static parseMap(map: BundleBytesMap): JwtBundleSet {
-    return new JwtBundleSet(...parseBundleMap("jwtbundle", map, JwtBundle.parse));
+    return new JwtBundleSet(...parseBundleMap(NAMES.prefix, map, JwtBundle.parse));
   }
 
   /** How many bundles the set holds. */
@@ -89,7 +91,7 @@ export class JwtBundleSet {
    * ```
    */
   add(bundle: JwtBundle): void {
-    this.#bundles.set(bundle.trustDomain.name, bundle);
+    this.#bundles.add(bundle);
   }
 
   /**
@@ -110,7 +112,7 @@ export class JwtBundleSet {
    * ```
    */
   remove(trustDomain: TrustDomain): void {
-    this.#bundles.delete(trustDomain.name);
+    this.#bundles.remove(trustDomain);
   }
 
   /**
@@ -128,7 +130,7 @@ export class JwtBundleSet {
    * ```
    */
   has(trustDomain: TrustDomain): boolean {
-    return this.#bundles.has(trustDomain.name);
+    return this.#bundles.has(trustDomain);
   }
 
   /**
@@ -146,7 +148,7 @@ export class JwtBundleSet {
    * ```
    */
   get(trustDomain: TrustDomain): JwtBundle | undefined {
-    return this.#bundles.get(trustDomain.name);
+    return this.#bundles.get(trustDomain);
   }
 
   /**
@@ -167,7 +169,7 @@ export class JwtBundleSet {
    * ```
    */
   bundles(): JwtBundle[] {
-    return [...this.#bundles.keys()].sort().map((name) => this.#bundles.get(name)!);
+    return this.#bundles.sorted();
   }
 
   /**
@@ -186,7 +188,7 @@ export class JwtBundleSet {
    * ```
    */
   clone(): JwtBundleSet {
-    return new JwtBundleSet(...[...this.#bundles.values()].map((bundle) => bundle.clone()));
+    return new JwtBundleSet(...this.#bundles.cloned());
   }
 
   /**
@@ -207,12 +209,6 @@ export class JwtBundleSet {
    * ```
    */
   getJwtBundleForTrustDomain(trustDomain: TrustDomain): JwtBundle {
-    const bundle = this.#bundles.get(trustDomain.name);
-    if (bundle === undefined) {
-      throw new BundleError(
-        `jwtbundle: no JWT bundle for trust domain ${JSON.stringify(trustDomain.name)}`,
-      );
-    }
-    return bundle;
+    return this.#bundles.require(trustDomain);
   }
 }

@@ -35,7 +35,7 @@ export { SpiffeBundle } from "./spiffe_bundle.ts";
 export { X509BundleSet } from "./x509_bundle_set.ts";
 export { JwtBundleSet } from "./jwt_bundle_set.ts";
 export { BundleSet } from "./bundle_set.ts";
-export type { BundleBytesMap } from "./_bundle_map.ts";
+export type { BundleBytesMap } from "./bundle_bytes_map.ts";
 export type { JwtBundleSource, SpiffeBundleSource, X509BundleSource } from "./source.ts";
 // Re-exported as a type so this module's documentation is complete on its own; the class itself
 // lives in spiffeid.

@@ -1,8 +1,8 @@
 import type { KeyObject, X509Certificate } from "node:crypto";
 import { BundleError } from "../errors.ts";
 import type { TrustDomain } from "../spiffeid/trust_domain.ts";
-import { decodeBase64Strict, encodeBase64 } from "./_base64.ts";
-import { parseCertificateDer } from "./_certificate.ts";
+import { decodeBase64Strict, encodeBase64 } from "../_internal/base64.ts";
+import { parseCertificateDer } from "../_internal/certificate.ts";
 import {
   hasKeyParameters,
   isSupportedKeyType,

@@ -1,9 +1,9 @@
 import type { X509Certificate } from "node:crypto";
 import { BundleError } from "../errors.ts";
 import type { TrustDomain } from "../spiffeid/trust_domain.ts";
-import { parseCertificateDer } from "./_certificate.ts";
-import { splitDerCertificates } from "./_der.ts";
-import { decodePemBody, encodePemCertificates, findPemBlocks } from "./_pem.ts";
+import { parseCertificateDer } from "../_internal/certificate.ts";
+import { splitDerCertificates } from "../_internal/der.ts";
+import { decodePemBody, encodePemCertificates, findPemBlocks } from "../_internal/pem.ts";
 import { X509Authorities } from "./_x509_authorities.ts";
 
 /**

@@ -1,7 +1,9 @@
-import { BundleError } from "../errors.ts";
 import type { TrustDomain } from "../spiffeid/trust_domain.ts";
-import { type BundleBytesMap, parseBundleMap } from "./_bundle_map.ts";
+import { type BundleNames, BundleSetCore, parseBundleMap } from "./_bundle_set_core.ts";
+import type { BundleBytesMap } from "./bundle_bytes_map.ts";
 import { X509Bundle } from "./x509_bundle.ts";
+
+const NAMES: BundleNames = { prefix: "x509bundle", kind: "X.509" };
 
 /**
  * X.509 bundles keyed by trust domain, at most one per trust domain (go-spiffe's
@@ -20,7 +22,7 @@ import { X509Bundle } from "./x509_bundle.ts";
  * ```
  */
 export class X509BundleSet {
-  readonly #bundles = new Map<string, X509Bundle>();
+  readonly #bundles = new BundleSetCore<X509Bundle>(NAMES);
 
   /**
    * Creates a set; of several bundles for one trust domain, the last wins.
@@ -60,7 +62,7 @@ export class X509BundleSet {
    * ```
    */
   static parseRawMap(map: BundleBytesMap): X509BundleSet {
-    return new X509BundleSet(...parseBundleMap("x509bundle", map, X509Bundle.parseRaw));
+    return new X509BundleSet(...parseBundleMap(NAMES.prefix, map, X509Bundle.parseRaw));
   }
 
   /** How many bundles the set holds. */
@@ -87,7 +89,7 @@ export class X509BundleSet {
    * ```
    */
   add(bundle: X509Bundle): void {
-    this.#bundles.set(bundle.trustDomain.name, bundle);
+    this.#bundles.add(bundle);
   }
 
   /**
@@ -108,7 +110,7 @@ export class X509BundleSet {
    * ```
    */
   remove(trustDomain: TrustDomain): void {
-    this.#bundles.delete(trustDomain.name);
+    this.#bundles.remove(trustDomain);
   }
 
   /**
@@ -126,7 +128,7 @@ export class X509BundleSet {
    * ```
    */
   has(trustDomain: TrustDomain): boolean {
-    return this.#bundles.has(trustDomain.name);
+    return this.#bundles.has(trustDomain);
   }
 
   /**
@@ -144,7 +146,7 @@ export class X509BundleSet {
    * ```
    */
   get(trustDomain: TrustDomain): X509Bundle | undefined {
-    return this.#bundles.get(trustDomain.name);
+    return this.#bundles.get(trustDomain);
   }
 
   /**
@@ -165,7 +167,7 @@ export class X509BundleSet {
    * ```
    */
   bundles(): X509Bundle[] {
-    return [...this.#bundles.keys()].sort().map((name) => this.#bundles.get(name)!);
+    return this.#bundles.sorted();
   }
 
   /**
@@ -184,7 +186,7 @@ export class X509BundleSet {
    * ```
    */
   clone(): X509BundleSet {
-    return new X509BundleSet(...[...this.#bundles.values()].map((bundle) => bundle.clone()));
+    return new X509BundleSet(...this.#bundles.cloned());
   }
 
   /**
@@ -205,12 +207,6 @@ export class X509BundleSet {
    * ```
    */
   getX509BundleForTrustDomain(trustDomain: TrustDomain): X509Bundle {
-    const bundle = this.#bundles.get(trustDomain.name);
-    if (bundle === undefined) {
-      throw new BundleError(
-        `x509bundle: no X.509 bundle for trust domain ${JSON.stringify(trustDomain.name)}`,
-      );
-    }
-    return bundle;
+    return this.#bundles.require(trustDomain);
   }
 }

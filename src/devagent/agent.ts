@@ -1,24 +1,12 @@
-import * as grpc from "@grpc/grpc-js";
-import { chmod, lstat, unlink } from "node:fs/promises";
-import { connect } from "node:net";
-import { Buffer } from "node:buffer";
 import { setTimeout as startTimer } from "node:timers";
-import { errorMessage } from "../errors.ts";
 import { SpiffeId } from "../spiffeid/spiffe_id.ts";
 import { TrustDomain } from "../spiffeid/trust_domain.ts";
 import type { X509Bundle } from "../bundle/x509_bundle.ts";
 import type { JwtBundle } from "../bundle/jwt_bundle.ts";
-import { JwtBundleSet } from "../bundle/jwt_bundle_set.ts";
-import { JwtSvid } from "../svid/jwt_svid.ts";
-import {
-  SECURITY_HEADER_KEY,
-  SECURITY_HEADER_VALUE,
-  SPIFFE_WORKLOAD_API,
-} from "../workloadapi/_proto/methods.ts";
-import { objectToStruct } from "../workloadapi/_proto/struct.ts";
 import type { X509SvidResponseMessage } from "../workloadapi/wire_messages.ts";
 import { CertificateAuthority } from "./certificate_authority.ts";
-import { Connections } from "./_connections.ts";
+import { Endpoints } from "./_endpoints.ts";
+import { type AgentState, serveWorkloadApi, type UpdateKind } from "./_handlers.ts";
 import type { Identity } from "./_identity.ts";
 import type { KeyType } from "./key_type.ts";
 
@@ -125,28 +113,6 @@ export interface DevAgent extends AsyncDisposable {
 const DEFAULT_SVID_TTL = 3600_000;
 const DEFAULT_JWT_TTL = 300_000;
 
-function statusError(code: grpc.status, details: string): grpc.ServiceError {
-  return Object.assign(new Error(details), { code, details, metadata: new grpc.Metadata() });
-}
-
-function hasSecurityHeader(metadata: grpc.Metadata): boolean {
-  const values = metadata.get(SECURITY_HEADER_KEY);
-  return values.length === 1 && values[0] === SECURITY_HEADER_VALUE;
-}
-
-const missingHeader = () =>
-  statusError(grpc.status.INVALID_ARGUMENT, "security header missing from request");
-const noIdentity = () => statusError(grpc.status.PERMISSION_DENIED, "no identity issued");
-
-/**
- * Ends a server stream with a status. grpc-js sends the status of an error *emitted* on the
- * call; `call.destroy(err)` would tear the stream down without any status, and the client
- * would wait forever.
- */
-function refuse(call: grpc.ServerWritableStream<unknown, unknown>, err: grpc.ServiceError): void {
-  call.emit("error", err);
-}
-
 /**
  * Starts an in-process SPIFFE Workload API for development and tests: a CA for the trust
  * domain (and for each federated one) and a gRPC server on each socket, serving all five
@@ -206,25 +172,16 @@ function toTrustDomain(value: string | TrustDomain): TrustDomain {
   return typeof value === "string" ? TrustDomain.parse(value) : value;
 }
 
-interface Endpoint {
-  server: grpc.Server;
-  /** Accepts the connections and hands them to `server` (see {@linkcode Connections}). */
-  connections: Connections;
-  address: string;
-  path: string | undefined;
-  identity: Identity | undefined;
-  x509Streams: Set<grpc.ServerWritableStream<unknown, unknown>>;
-}
-
 class Agent implements DevAgent {
   readonly trustDomain: TrustDomain;
   readonly #cas: Map<string, CertificateAuthority>;
   readonly #svidTtl: number;
-  readonly #jwtTtl: number;
   readonly #authorityPropagation: number;
+  /** What the Workload API handlers of every endpoint see of the agent. */
+  readonly #state: AgentState;
   readonly #identities = new Map<string, Identity>();
-  readonly #endpoints: Endpoint[] = [];
-  readonly #listeners = new Set<(kind: "svid" | "bundle") => void>();
+  readonly #endpoints = new Endpoints();
+  readonly #listeners = new Set<(kind: UpdateKind) => void>();
   readonly #timers = new Set<ReturnType<typeof startTimer>>();
   /** Scheduled re-issues in progress; `close()` waits for them. */
   readonly #reissuing = new Set<Promise<void>>();
@@ -241,11 +198,21 @@ class Agent implements DevAgent {
     this.#authorityPropagation = authorityPropagation;
     this.#cas = cas;
     this.#svidTtl = svidTtl;
-    this.#jwtTtl = jwtTtl;
+    this.#state = {
+      cas,
+      jwtTtl,
+      authority: (trustDomain) => this.authority(trustDomain),
+      subscribe: (listener) => {
+        this.#listeners.add(listener);
+        return () => {
+          this.#listeners.delete(listener);
+        };
+      },
+    };
   }
 
   get addresses(): readonly string[] {
-    return this.#endpoints.map((endpoint) => endpoint.address);
+    return this.#endpoints.addresses;
   }
 
   get bundle(): X509Bundle {
@@ -269,33 +236,11 @@ class Agent implements DevAgent {
         typeof socket.spiffeId === "string" ? SpiffeId.parse(socket.spiffeId) : socket.spiffeId,
         socket.hint ?? "",
       );
-    const server = new grpc.Server();
-    const connections = new Connections(server);
-    const endpoint: Endpoint = {
-      server,
-      connections,
-      address: "",
-      path: socket.path,
+    await this.#endpoints.open(
+      socket,
       identity,
-      x509Streams: new Set(),
-    };
-    server.addService(SPIFFE_WORKLOAD_API, this.#handlers(endpoint));
-    if (socket.path !== undefined) {
-      if (!socket.path.startsWith("/")) throw new TypeError("socket paths must be absolute");
-      await removeStaleSocket(socket.path);
-      await connections.listen({ path: socket.path });
-      // From here on, close() owns the endpoint (and removes the socket file).
-      this.#endpoints.push(endpoint);
-      await chmod(socket.path, socket.mode ?? 0o600);
-      endpoint.address = `unix://${socket.path}`;
-      return;
-    } else if (socket.tcpPort !== undefined) {
-      const port = await connections.listen({ host: "127.0.0.1", port: socket.tcpPort });
-      endpoint.address = `tcp://127.0.0.1:${port}`;
-    } else {
-      throw new TypeError("a socket needs a path or a tcpPort");
-    }
-    this.#endpoints.push(endpoint);
+      (server, endpoint) => serveWorkloadApi(server, endpoint, this.#state),
+    );
   }
 
   async #identity(id: SpiffeId, hint: string): Promise<Identity> {
@@ -354,165 +299,13 @@ class Agent implements DevAgent {
   }
 
   injectX509SvidResponse(index: number, response: X509SvidResponseMessage): void {
-    const endpoint = this.#endpoints[index];
+    const endpoint = this.#endpoints.at(index);
     if (endpoint === undefined) throw new RangeError(`no socket ${index}`);
     for (const call of endpoint.x509Streams) call.write(response);
   }
 
-  #notify(kind: "svid" | "bundle"): void {
+  #notify(kind: UpdateKind): void {
     for (const listener of [...this.#listeners]) listener(kind);
-  }
-
-  #x509Response(identity: Identity): X509SvidResponseMessage {
-    const own = identity.id.trustDomain;
-    const { certificates, privateKey } = identity.svid.marshalRaw();
-    const federatedBundles: Record<string, Uint8Array> = {};
-    for (const ca of this.#cas.values()) {
-      if (!ca.trustDomain.equals(own)) {
-        federatedBundles[ca.trustDomain.idString()] = bundleDer(ca.x509Bundle());
-      }
-    }
-    return {
-      svids: [{
-        spiffeId: identity.id.toString(),
-        x509Svid: certificates,
-        x509SvidKey: privateKey,
-        bundle: bundleDer(this.authority(own).x509Bundle()),
-        hint: identity.hint,
-      }],
-      federatedBundles,
-    };
-  }
-
-  #bundles(encode: (ca: CertificateAuthority) => Uint8Array): Record<string, Uint8Array> {
-    const bundles: Record<string, Uint8Array> = {};
-    for (const ca of this.#cas.values()) bundles[ca.trustDomain.idString()] = encode(ca);
-    return bundles;
-  }
-
-  #handlers(endpoint: Endpoint): grpc.UntypedServiceImplementation {
-    const streamUpdates = (
-      call: grpc.ServerWritableStream<unknown, unknown>,
-      build: () => unknown,
-      on: "svid" | "bundle" | "any",
-      onEnd: () => void = () => {},
-    ) => {
-      let last = "";
-      const send = () => {
-        const message = build();
-        const encoded = JSON.stringify(
-          message,
-          (_key, value) =>
-            value instanceof Uint8Array ? Buffer.from(value).toString("base64") : value,
-        );
-        if (encoded === last) return; // SPIRE suppresses identical messages too
-        last = encoded;
-        call.write(message);
-      };
-      const listener = (kind: "svid" | "bundle") => {
-        if (on === "any" || on === kind) send();
-      };
-      this.#listeners.add(listener);
-      const stop = () => {
-        this.#listeners.delete(listener);
-        onEnd();
-      };
-      call.on("cancelled", stop);
-      call.on("close", stop);
-      call.on("error", stop);
-      send();
-    };
-    return {
-      FetchX509SVID: (call: grpc.ServerWritableStream<unknown, unknown>) => {
-        if (!hasSecurityHeader(call.metadata)) return refuse(call, missingHeader());
-        const identity = endpoint.identity;
-        if (identity === undefined) return refuse(call, noIdentity());
-        endpoint.x509Streams.add(call);
-        streamUpdates(
-          call,
-          () => this.#x509Response(identity),
-          "any",
-          () => endpoint.x509Streams.delete(call),
-        );
-      },
-      FetchX509Bundles: (call: grpc.ServerWritableStream<unknown, unknown>) => {
-        if (!hasSecurityHeader(call.metadata)) return refuse(call, missingHeader());
-        if (endpoint.identity === undefined) return refuse(call, noIdentity());
-        streamUpdates(
-          call,
-          () => ({ bundles: this.#bundles((ca) => bundleDer(ca.x509Bundle())) }),
-          "bundle",
-        );
-      },
-      FetchJWTBundles: (call: grpc.ServerWritableStream<unknown, unknown>) => {
-        if (!hasSecurityHeader(call.metadata)) return refuse(call, missingHeader());
-        if (endpoint.identity === undefined) return refuse(call, noIdentity());
-        streamUpdates(
-          call,
-          () => ({
-            bundles: this.#bundles((ca) => new TextEncoder().encode(ca.jwtBundle().marshal())),
-          }),
-          "bundle",
-        );
-      },
-      FetchJWTSVID: (
-        call: grpc.ServerUnaryCall<{ audience?: string[]; spiffeId?: string }, unknown>,
-        callback: grpc.sendUnaryData<unknown>,
-      ) => {
-        if (!hasSecurityHeader(call.metadata)) return callback(missingHeader());
-        const identity = endpoint.identity;
-        if (identity === undefined) return callback(noIdentity());
-        const audience = call.request.audience ?? [];
-        if (audience.length === 0) {
-          return callback(statusError(grpc.status.INVALID_ARGUMENT, "audience must be specified"));
-        }
-        if (call.request.spiffeId) {
-          let requested: SpiffeId;
-          try {
-            requested = SpiffeId.parse(call.request.spiffeId);
-          } catch (err) {
-            return callback(
-              statusError(
-                grpc.status.INVALID_ARGUMENT,
-                `invalid requested SPIFFE ID: ${errorMessage(err)}`,
-              ),
-            );
-          }
-          if (!requested.equals(identity.id)) return callback(noIdentity());
-        }
-        const token = this.authority(identity.id.trustDomain).signJwtSvid(
-          identity.id,
-          audience,
-          this.#jwtTtl,
-        );
-        callback(null, {
-          svids: [{ spiffeId: identity.id.toString(), svid: token, hint: identity.hint }],
-        });
-      },
-      ValidateJWTSVID: (
-        call: grpc.ServerUnaryCall<{ audience?: string; svid?: string }, unknown>,
-        callback: grpc.sendUnaryData<unknown>,
-      ) => {
-        if (!hasSecurityHeader(call.metadata)) return callback(missingHeader());
-        const { audience, svid } = call.request;
-        if (!audience) {
-          return callback(statusError(grpc.status.INVALID_ARGUMENT, "audience must be specified"));
-        }
-        if (!svid) {
-          return callback(statusError(grpc.status.INVALID_ARGUMENT, "svid must be specified"));
-        }
-        const bundles = new JwtBundleSet(...[...this.#cas.values()].map((ca) => ca.jwtBundle()));
-        try {
-          const validated = JwtSvid.parseAndValidate(svid, bundles, audience);
-          callback(null, {
-            spiffeId: validated.id.toString(),
-            claims: objectToStruct(validated.claims),
-          });
-        } catch (err) {
-          callback(statusError(grpc.status.INVALID_ARGUMENT, errorMessage(err)));
-        }
-      },
-    };
   }
 
   async close(): Promise<void> {
@@ -524,37 +317,10 @@ class Agent implements DevAgent {
     // A re-issue that already started finishes (and schedules nothing): no key generation
     // outlives the agent.
     await Promise.all(this.#reissuing);
-    for (const endpoint of this.#endpoints) {
-      await endpoint.connections.close();
-      endpoint.server.forceShutdown();
-      if (endpoint.path !== undefined) await unlink(endpoint.path).catch(() => {});
-    }
+    await this.#endpoints.close();
   }
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
-}
-
-function bundleDer(bundle: X509Bundle): Uint8Array {
-  return new Uint8Array(Buffer.concat(bundle.x509Authorities().map((cert) => cert.raw)));
-}
-
-/**
- * Removes a socket file left by a previous run: never any other kind of file, and never
- * a socket some process still listens on (that is an error, as for a busy TCP port).
- */
-async function removeStaleSocket(path: string): Promise<void> {
-  const stat = await lstat(path).catch(() => undefined);
-  if (!stat?.isSocket()) return;
-  const live = await new Promise<boolean>((resolve) => {
-    const probe = connect(path);
-    probe.once("connect", () => {
-      probe.destroy();
-      resolve(true);
-    });
-    probe.once("error", () => resolve(false));
-  });
-  if (live) throw new Error(`${path} is in use by another process`);
-  await unlink(path);
 }

@@ -1,11 +1,7 @@
 // The byte-level grammar of SPIFFE IDs (SPIFFE-ID §2), checked in go-spiffe's order
 // so that each input fails with the same reason go-spiffe gives. Never `new URL()`.
 import { SpiffeIdError } from "../errors.ts";
-
-/** The longest SPIFFE ID, in bytes, implementations must accept (SPIFFE-ID §2.3). */
-export const MAX_ID_LENGTH = 2048;
-/** The longest trust domain name, in bytes (SPIFFE-ID §2.3). */
-export const MAX_TRUST_DOMAIN_LENGTH = 255;
+import { MAX_ID_LENGTH, MAX_TRUST_DOMAIN_LENGTH } from "./limits.ts";
 
 const SCHEME_PREFIX = "spiffe://";
 

@@ -14,4 +14,4 @@
 export { TrustDomain } from "./trust_domain.ts";
 export { SpiffeId } from "./spiffe_id.ts";
 export { matchAny, type Matcher, matchId, matchMemberOf, matchOneOf } from "./match.ts";
-export { MAX_ID_LENGTH, MAX_TRUST_DOMAIN_LENGTH } from "./_validate.ts";
+export { MAX_ID_LENGTH, MAX_TRUST_DOMAIN_LENGTH } from "./limits.ts";

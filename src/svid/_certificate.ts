@@ -6,9 +6,8 @@
 // are recorded, not thrown: an extra presented certificate that no path needs must
 // never make a valid chain fail.
 import { X509Certificate } from "node:crypto";
-import { encodeBase64 } from "../bundle/_base64.ts";
-import { rememberBounded } from "../_bounded_cache.ts";
-import { parseCertificateDer } from "../bundle/_certificate.ts";
+import { rememberBounded } from "../_internal/bounded_cache.ts";
+import { derKey, parseCertificateDer } from "../_internal/certificate.ts";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import {
   AuthorityKeyIdentifier,
@@ -112,9 +111,6 @@ const CACHE_LIMIT = 4096;
 const cache = new Map<string, ParsedCertificate>();
 /** Parsed certificates by object, for callers that pass the same X509Certificate again. */
 const byObject = new WeakMap<X509Certificate, ParsedCertificate>();
-
-/** Bytes to the base64 key used for caching and comparing certificates. */
-export const derKey: (der: Uint8Array) => string = encodeBase64;
 
 /**
  * Parses a DER certificate (or takes an X509Certificate), cached by DER.

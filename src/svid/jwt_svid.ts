@@ -1,4 +1,4 @@
-import { goQuote } from "../_go_quote.ts";
+import { goQuote } from "../_internal/go_quote.ts";
 import { errorMessage, JwtSvidError } from "../errors.ts";
 import { SpiffeId } from "../spiffeid/spiffe_id.ts";
 import type { TrustDomain } from "../spiffeid/trust_domain.ts";

@@ -1,6 +1,6 @@
 import type { X509Certificate } from "node:crypto";
 import { errorMessage, X509SvidError } from "../errors.ts";
-import { rememberBounded } from "../_bounded_cache.ts";
+import { rememberBounded } from "../_internal/bounded_cache.ts";
 import type { SpiffeId } from "../spiffeid/spiffe_id.ts";
 import type { X509BundleSource } from "../bundle/source.ts";
 import {

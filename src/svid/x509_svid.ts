@@ -7,8 +7,8 @@ import {
 import { Buffer } from "node:buffer";
 import { errorMessage, X509SvidError } from "../errors.ts";
 import type { SpiffeId } from "../spiffeid/spiffe_id.ts";
-import { splitDerCertificates } from "../bundle/_der.ts";
-import { decodePemBody, encodePemCertificates, findPemBlocks } from "../bundle/_pem.ts";
+import { splitDerCertificates } from "../_internal/der.ts";
+import { decodePemBody, encodePemCertificates, findPemBlocks } from "../_internal/pem.ts";
 import {
   EKU_CLIENT_AUTH,
   EKU_SERVER_AUTH,

@@ -4,8 +4,8 @@ import { createSecureContext, type SecureContext } from "node:tls";
 import type { X509Bundle } from "../bundle/x509_bundle.ts";
 import type { X509Svid } from "../svid/x509_svid.ts";
 import { bundleAuthorities, svidCredentials } from "./_credentials.ts";
-import { objectId } from "./_object_id.ts";
-import { rememberBounded } from "../_bounded_cache.ts";
+import { objectId } from "../_internal/object_id.ts";
+import { rememberBounded } from "../_internal/bounded_cache.ts";
 import { type ContextExtras, spiffeContextOptions } from "./_tls_options.ts";
 
 const LIMIT = 64;

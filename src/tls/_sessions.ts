@@ -3,8 +3,8 @@
 // session holds no peer certificate at all; resumption proves the server is the party
 // of the original session, so the chain verified then is verified again (against the
 // current bundles, time and authorizer) before a resumed connection is used.
-import { rememberBounded } from "../_bounded_cache.ts";
-import { encodeBase64 } from "../bundle/_base64.ts";
+import { rememberBounded } from "../_internal/bounded_cache.ts";
+import { encodeBase64 } from "../_internal/base64.ts";
 
 const LIMIT = 1024;
 const chains = new Map<string, Uint8Array[]>();

@@ -6,7 +6,7 @@ import { listX509Bundles } from "./_bundles.ts";
 import { secureContextFor } from "./_secure_context.ts";
 import { bundleAuthorities, currentSvid } from "./_credentials.ts";
 import { peerChain, type VerifiedPeer, verifyPeerChain } from "./peer.ts";
-import { objectId } from "./_object_id.ts";
+import { objectId } from "../_internal/object_id.ts";
 import type { ContextExtras } from "./_tls_options.ts";
 
 /**

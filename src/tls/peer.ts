@@ -1,6 +1,6 @@
 import type { DetailedPeerCertificate, PeerCertificate, TLSSocket } from "node:tls";
-import { rememberBounded } from "../_bounded_cache.ts";
-import { derKey } from "../svid/_certificate.ts";
+import { rememberBounded } from "../_internal/bounded_cache.ts";
+import { derKey } from "../_internal/certificate.ts";
 import { X509SvidError } from "../errors.ts";
 import type { SpiffeId } from "../spiffeid/spiffe_id.ts";
 import type { X509BundleSource } from "../bundle/source.ts";

@@ -18,7 +18,7 @@ import {
   type Rng,
   stringifyJson,
 } from "./_fuzz.ts";
-import { signInput } from "../svid/_jwt.ts";
+import { signInput } from "../_helpers/jwt.ts";
 
 const ITERATIONS = 1500;
 const td = TrustDomain.parse("example.org");

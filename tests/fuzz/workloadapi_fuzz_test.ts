@@ -35,7 +35,7 @@ import {
 } from "./_fuzz.ts";
 import { chain, SVID_ID } from "./_seeds.ts";
 import { concatDer, TestCa } from "../_helpers/ca.ts";
-import { mint } from "../svid/_jwt.ts";
+import { mint } from "../_helpers/jwt.ts";
 
 const ITERATIONS = 600;
 const AUD = "spiffe://example.org/server";

@@ -12,7 +12,7 @@ import {
   TrustDomain,
 } from "../../mod.ts";
 import { assertThrowsSpiffe } from "../_helpers/assert.ts";
-import { b64url, mint, signInput } from "./_jwt.ts";
+import { b64url, mint, signInput } from "../_helpers/jwt.ts";
 
 const TD = TrustDomain.parse("example.org");
 const ID = "spiffe://example.org/workload";

@@ -16,7 +16,7 @@ import {
   X509SvidError,
 } from "../../mod.ts";
 import { type CertOptions, TestCa } from "../_helpers/ca.ts";
-import { agentWith, delay, FAST_BACKOFF, Recorder, within } from "../workloadapi/_agent.ts";
+import { agentWith, delay, FAST_BACKOFF, Recorder, within } from "../_helpers/agent.ts";
 
 export { Recorder, within };
 

@@ -13,7 +13,7 @@ import {
   X509SvidError,
 } from "../../mod.ts";
 import { assertRejectsSpiffe } from "../_helpers/assert.ts";
-import { agentWith, delay, FAST_BACKOFF } from "../workloadapi/_agent.ts";
+import { agentWith, delay, FAST_BACKOFF } from "../_helpers/agent.ts";
 import {
   CLIENT_ID,
   closed,

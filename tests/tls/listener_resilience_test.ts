@@ -22,7 +22,7 @@ import {
   type X509Svid,
   X509SvidError,
 } from "../../mod.ts";
-import { agentWith, FAST_BACKOFF } from "../workloadapi/_agent.ts";
+import { agentWith, FAST_BACKOFF } from "../_helpers/agent.ts";
 import {
   addressOf,
   CLIENT_ID,

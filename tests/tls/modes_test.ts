@@ -48,7 +48,7 @@ import {
 } from "../../mod.ts";
 import { CertificateAuthority } from "../../src/devagent/mod.ts";
 import { assertThrowsSpiffe } from "../_helpers/assert.ts";
-import { agentWith, delay, FAST_BACKOFF } from "../workloadapi/_agent.ts";
+import { agentWith, delay, FAST_BACKOFF } from "../_helpers/agent.ts";
 import {
   addressOf,
   CLIENT_ID,

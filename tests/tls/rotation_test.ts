@@ -17,7 +17,7 @@ import {
   type X509Source,
   type X509SourceSnapshot,
 } from "../../mod.ts";
-import { delay } from "../workloadapi/_agent.ts";
+import { delay } from "../_helpers/agent.ts";
 import {
   addressOf,
   agentAndSources,

@@ -29,7 +29,7 @@ import {
 } from "../../mod.ts";
 import { assertRejectsSpiffe } from "../_helpers/assert.ts";
 import { TestCa } from "../_helpers/ca.ts";
-import { agentWith, FAST_BACKOFF, tempDir } from "../workloadapi/_agent.ts";
+import { agentWith, FAST_BACKOFF, tempDir } from "../_helpers/agent.ts";
 import {
   CLIENT_ID,
   closeSocket,

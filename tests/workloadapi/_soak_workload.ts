@@ -12,7 +12,7 @@
 import { join } from "node:path";
 import { JwtSource, TrustDomain, WorkloadApiClient, X509Source } from "../../mod.ts";
 import { type DevAgent, startDevAgent } from "../../src/devagent/mod.ts";
-import { delay, FAST_BACKOFF, SERVER_ID, tempDir, within } from "./_agent.ts";
+import { delay, FAST_BACKOFF, SERVER_ID, tempDir, within } from "../_helpers/agent.ts";
 
 const CYCLES = Number(Deno.args[0] ?? 40);
 /** Clients that stay open across the whole run and idle between their calls. */

@@ -15,7 +15,14 @@ import {
 } from "../../mod.ts";
 import { startDevAgent } from "../../src/devagent/mod.ts";
 import { assertRejectsSpiffe, assertThrowsSpiffe } from "../_helpers/assert.ts";
-import { agentWith, FAST_BACKOFF, Recorder, sameRoots, SERVER_ID, within } from "./_agent.ts";
+import {
+  agentWith,
+  FAST_BACKOFF,
+  Recorder,
+  sameRoots,
+  SERVER_ID,
+  within,
+} from "../_helpers/agent.ts";
 
 const TD = TrustDomain.parse("example.org");
 const OTHER_TD = TrustDomain.parse("other.org");

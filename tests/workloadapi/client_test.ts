@@ -16,7 +16,7 @@ import {
 import { startDevAgent } from "../../src/devagent/mod.ts";
 import { CertificateAuthority } from "../../src/devagent/mod.ts";
 import { assertRejectsSpiffe } from "../_helpers/assert.ts";
-import { agentWith, CLIENT_ID, delay, SERVER_ID, tempDir, within } from "./_agent.ts";
+import { agentWith, CLIENT_ID, delay, SERVER_ID, tempDir, within } from "../_helpers/agent.ts";
 
 const TD = TrustDomain.parse("example.org");
 const OTHER_TD = TrustDomain.parse("other.org");

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { WorkloadApiClient, X509Source } from "../../mod.ts";
-import { agentWith, SERVER_ID } from "./_agent.ts";
+import { agentWith, SERVER_ID } from "../_helpers/agent.ts";
 
 Deno.test("smoke: client and source against the devagent", async () => {
   await using agent = await agentWith();

@@ -29,7 +29,7 @@ import {
   SERVER_ID,
   tempDir,
   within,
-} from "./_agent.ts";
+} from "../_helpers/agent.ts";
 
 const TD = TrustDomain.parse("example.org");
 

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { decodeBase64Strict, encodeBase64 } from "./_base64.ts";
+import { decodeBase64Strict, encodeBase64 } from "./base64.ts";
 
 /** One PEM block: its label (`CERTIFICATE`, `PRIVATE KEY`, ...) and its undecoded body. */
 export interface PemBlock {

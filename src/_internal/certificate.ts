@@ -1,10 +1,15 @@
 /**
- * Parsing one DER certificate into a `node:crypto` `X509Certificate`.
+ * Parsing one DER certificate into a `node:crypto` `X509Certificate`, and the key by which
+ * certificates are cached and compared.
  *
  * @module
  */
 import { X509Certificate } from "node:crypto";
-import { splitDerCertificates } from "./_der.ts";
+import { encodeBase64 } from "./base64.ts";
+import { splitDerCertificates } from "./der.ts";
+
+/** Bytes to the base64 key used for caching and comparing certificates. */
+export const derKey: (der: Uint8Array) => string = encodeBase64;
 
 /**
  * Parses exactly one DER certificate. `X509Certificate` alone accepts trailing bytes and keeps them

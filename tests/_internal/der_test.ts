@@ -1,5 +1,5 @@
 import assert from "node:assert";
-import { splitDerCertificates } from "../../src/bundle/_der.ts";
+import { splitDerCertificates } from "../../src/_internal/der.ts";
 
 function assertSyntaxError(bytes: number[], message: string) {
   assert.throws(() => splitDerCertificates(new Uint8Array(bytes)), (err) => {

@@ -33,7 +33,7 @@ const MAX_LENGTH_BYTES = 4;
  *
  * @example Splitting two certificates
  * ```ts ignore
- * import { splitDerCertificates } from "./_der.ts";
+ * import { splitDerCertificates } from "./der.ts";
  *
  * const parts = splitDerCertificates(new Uint8Array([0x30, 0x01, 0x00, 0x30, 0x00]));
  * console.log(parts.length); // 2
