@@ -3,10 +3,9 @@
 // - a folder under src/ imports another folder's `_` files only from those two homes;
 // - every public name of the package (deno.json `exports`) is declared in a public file.
 import assert from "node:assert";
-import { readdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { posix } from "node:path";
-import ts from "typescript";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const SHARED_HOMES = ["src/_internal/", "src/_proto/"];
@@ -37,26 +36,88 @@ function folderOf(path: string): string {
 }
 
 /**
- * The imports of other folders' private files in a set of sources, as `importer -> target`.
+ * The imports of other folders' private files, as `importer -> target`, from import edges
+ * given as repository-relative paths.
  *
- * @param sources Source text by path relative to the repository (`src/...`).
- * @returns The offending imports, sorted.
+ * @param edges `[importer, target]` pairs (`src/...`).
+ * @returns The offending imports, sorted and unique.
  */
-function crossFolderPrivateImports(sources: ReadonlyMap<string, string>): string[] {
-  const found: string[] = [];
-  for (const [path, text] of sources) {
-    // The TypeScript scanner: multi-line, type-only, re-exports and dynamic imports, no comments.
-    for (const { fileName } of ts.preProcessFile(text, true, true).importedFiles) {
-      if (!fileName.startsWith(".")) continue;
-      const target = posix.join(posix.dirname(path), fileName);
-      if (!target.startsWith("src/") || !isPrivate(target)) continue;
-      if (folderOf(target) === folderOf(path)) continue;
-      if (SHARED_HOMES.some((home) => target.startsWith(home))) continue;
-      found.push(`${path} -> ${target}`);
+function crossFolderPrivateImports(edges: Iterable<[string, string]>): string[] {
+  const found = new Set<string>();
+  for (const [path, target] of edges) {
+    if (!path.startsWith("src/") || !target.startsWith("src/") || !isPrivate(target)) continue;
+    if (folderOf(target) === folderOf(path)) continue;
+    if (SHARED_HOMES.some((home) => target.startsWith(home))) continue;
+    found.add(`${path} -> ${target}`);
+  }
+  return [...found].sort();
+}
+
+/** The part of `deno info --json` read here: each module's resolved dependencies. */
+interface InfoJson {
+  modules: {
+    specifier: string;
+    dependencies?: { code?: { specifier: string }; type?: { specifier: string } }[];
+  }[];
+}
+
+/**
+ * Every import edge between local files of the module graphs of `entries`, as Deno resolves
+ * them: static, type-only, re-exports and dynamic imports alike, comments and strings not.
+ */
+async function importEdges(entries: string[]): Promise<[string, string][]> {
+  const edges: [string, string][] = [];
+  const local = (specifier: string) =>
+    specifier.startsWith("file:") ? posix.relative(ROOT, fileURLToPath(specifier)) : undefined;
+  for (const entry of entries) {
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["info", "--json", entry],
+      cwd: ROOT,
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    assert.ok(output.success, `deno info --json ${entry} failed`);
+    const info: InfoJson = JSON.parse(new TextDecoder().decode(output.stdout));
+    for (const module of info.modules) {
+      const from = local(module.specifier);
+      if (from === undefined) continue;
+      for (const dependency of module.dependencies ?? []) {
+        for (const resolved of [dependency.code, dependency.type]) {
+          const to = resolved && local(resolved.specifier);
+          if (to !== undefined) edges.push([from, to]);
+        }
+      }
     }
   }
-  return found.sort();
+  return edges;
 }
+
+/** The package's entry points (deno.json `exports`). */
+async function exportedEntries(): Promise<string[]> {
+  const { exports } = JSON.parse(await readFile(`${ROOT}deno.json`, "utf8"));
+  return Object.values(exports as Record<string, string>);
+}
+
+Deno.test("crossFolderPrivateImports flags only other folders' private files outside the homes", () => {
+  assert.deepEqual(
+    crossFolderPrivateImports([
+      ["src/tls/a.ts", "src/svid/_chain.ts"],
+      ["src/tls/b.ts", "src/tls/_own.ts"],
+      ["src/tls/c.ts", "src/workloadapi/_proto/mod.ts"],
+      ["src/svid/d.ts", "src/_helper.ts"],
+      ["src/svid/f.ts", "src/_internal/pem.ts"],
+      ["src/svid/f.ts", "src/_proto/mod.ts"],
+      ["src/workloadapi/g.ts", "src/workloadapi/_proto/mod.ts"],
+      ["src/workloadapi/g.ts", "src/bundle/x509_bundle.ts"],
+      ["src/tls/a.ts", "src/svid/_chain.ts"],
+    ]),
+    [
+      "src/svid/d.ts -> src/_helper.ts",
+      "src/tls/a.ts -> src/svid/_chain.ts",
+      "src/tls/c.ts -> src/workloadapi/_proto/mod.ts",
+    ],
+  );
+});
 
 /** The part of `deno doc --json` read here: where each public name is declared. */
 interface DocJson {
@@ -66,38 +127,10 @@ interface DocJson {
   >;
 }
 
-async function readSources(dir: string): Promise<Map<string, string>> {
-  const sources = new Map<string, string>();
-  for (const entry of await readdir(`${ROOT}${dir}`, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile() || !/\.(ts|js|mjs)$/.test(entry.name)) continue;
-    const path = posix.join(posix.relative(ROOT, entry.parentPath), entry.name);
-    sources.set(path, await readFile(`${ROOT}${path}`, "utf8"));
-  }
-  return sources;
-}
-
-Deno.test("crossFolderPrivateImports sees multi-line, type, re-export and dynamic imports only", () => {
-  const sources = new Map([
-    ["src/tls/a.ts", 'import {\n  one,\n  two,\n} from "../svid/_chain.ts";\n'],
-    ["src/tls/b.ts", 'import type { T } from "../bundle/_jwk.ts";\nexport * from "./_own.ts";'],
-    ["src/tls/c.ts", 'export { x } from "../workloadapi/_proto/mod.ts";'],
-    ["src/svid/d.ts", 'const m = await import("../_helper.ts");'],
-    ["src/svid/e.ts", '// import "../tls/_old.ts"\nconst s = "from \'../tls/_str.ts\'";'],
-    ["src/svid/f.ts", 'import "../_internal/pem.ts";\nimport "../_proto/mod.ts";'],
-    ["src/workloadapi/g.ts", 'import "./_proto/mod.ts";\nimport "../bundle/x509_bundle.ts";'],
-  ]);
-  assert.deepEqual(crossFolderPrivateImports(sources), [
-    "src/svid/d.ts -> src/_helper.ts",
-    "src/tls/a.ts -> src/svid/_chain.ts",
-    "src/tls/b.ts -> src/bundle/_jwk.ts",
-    "src/tls/c.ts -> src/workloadapi/_proto/mod.ts",
-  ]);
-});
-
 Deno.test("src/ imports another folder's private files only from src/_internal/ and src/_proto/", async () => {
-  const sources = await readSources("src");
-  assert.ok(sources.size > 50, `read only ${sources.size} files`);
-  const found = crossFolderPrivateImports(sources);
+  const edges = await importEdges(await exportedEntries());
+  assert.ok(edges.length > 100, `saw only ${edges.length} imports`);
+  const found = crossFolderPrivateImports(edges);
   const offending = found.filter((edge) => !PENDING_IMPORTS.has(edge));
   assert.deepEqual(offending, [], `give what they share one home in src/_internal/: ${offending}`);
   const obsolete = [...PENDING_IMPORTS].filter((edge) => !found.includes(edge));
@@ -105,8 +138,7 @@ Deno.test("src/ imports another folder's private files only from src/_internal/ 
 });
 
 Deno.test("deno.json's exports declare every public name in a public file", async () => {
-  const { exports } = JSON.parse(await readFile(`${ROOT}deno.json`, "utf8"));
-  const entries = Object.values(exports as Record<string, string>);
+  const entries = await exportedEntries();
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["doc", "--json", ...entries],
     cwd: ROOT,
