@@ -170,7 +170,8 @@ export class BundleSet {
    *
    * @param trustDomain The trust domain.
    * @returns The bundle (not a copy).
-   * @throws {BundleError} `spiffebundle: no SPIFFE bundle for trust domain "<td>"`.
+   * @throws {BundleError} `spiffebundle: no SPIFFE bundle for trust domain "<td>"` (reason
+   * `not-found`).
    *
    * @example Using a set as a source
    * ```ts
@@ -187,6 +188,7 @@ export class BundleSet {
     if (bundle === undefined) {
       throw new BundleError(
         `spiffebundle: no SPIFFE bundle for trust domain ${JSON.stringify(trustDomain.name)}`,
+        { reason: "not-found" },
       );
     }
     return bundle;
@@ -199,7 +201,8 @@ export class BundleSet {
    *
    * @param trustDomain The trust domain.
    * @returns The X.509 bundle.
-   * @throws {BundleError} `spiffebundle: no SPIFFE bundle for trust domain "<td>"`.
+   * @throws {BundleError} `spiffebundle: no SPIFFE bundle for trust domain "<td>"` (reason
+   * `not-found`).
    *
    * @example Using a set as an X509BundleSource
    * ```ts
@@ -221,7 +224,8 @@ export class BundleSet {
    *
    * @param trustDomain The trust domain.
    * @returns The JWT bundle.
-   * @throws {BundleError} `spiffebundle: no SPIFFE bundle for trust domain "<td>"`.
+   * @throws {BundleError} `spiffebundle: no SPIFFE bundle for trust domain "<td>"` (reason
+   * `not-found`).
    *
    * @example Using a set as a JwtBundleSource
    * ```ts

@@ -60,8 +60,8 @@ export class JwtBundle {
    * @param trustDomain The trust domain the bundle belongs to.
    * @param authorities Public keys by key ID.
    * @returns The bundle.
-   * @throws {BundleError} `jwtbundle: keyID cannot be empty`, or
-   * `jwtbundle: JWT authority must be a public key`.
+   * @throws {BundleError} `jwtbundle: keyID cannot be empty` (reason `missing-key-id`), or
+   * `jwtbundle: JWT authority must be a public key` (reason `not-public-key`).
    *
    * @example Wrapping keys you already have
    * ```ts
@@ -93,11 +93,11 @@ export class JwtBundle {
    * @param trustDomain The trust domain the bundle belongs to.
    * @param jwksJson The JWKS JSON text, or its UTF-8 bytes.
    * @returns The bundle.
-   * @throws {BundleError} `jwtbundle: unable to parse JWKS: <reason>` for bad JSON;
-   * `jwtbundle: no authorities found` when `keys` is missing;
+   * @throws {BundleError} `jwtbundle: unable to parse JWKS: <reason>` for bad JSON (reason
+   * `malformed`); `jwtbundle: no authorities found` when `keys` is missing (`no-authorities`);
    * `jwtbundle: error adding authority <i> of JWKS: keyID cannot be empty` for a key without
-   * `kid`; `jwtbundle: error adding authority <i> of JWKS: <reason>` for a key that cannot be
-   * imported.
+   * `kid` (`missing-key-id`); `jwtbundle: error adding authority <i> of JWKS: <reason>` for a key
+   * that cannot be imported (`malformed`).
    *
    * @example Parsing a key set
    * ```ts
@@ -199,8 +199,9 @@ export class JwtBundle {
    * @param keyId The key ID; must not be empty.
    * @param key A `node:crypto` public key.
    * @returns Nothing.
-   * @throws {BundleError} `jwtbundle: keyID cannot be empty`, or
-   * `jwtbundle: JWT authority must be a public key` for a private or secret key.
+   * @throws {BundleError} `jwtbundle: keyID cannot be empty` (reason `missing-key-id`), or
+   * `jwtbundle: JWT authority must be a public key` for a private or secret key
+   * (`not-public-key`).
    *
    * @example Adding a key
    * ```ts
@@ -307,8 +308,8 @@ export class JwtBundle {
    *
    * @param trustDomain The trust domain wanted.
    * @returns This bundle.
-   * @throws {BundleError} `jwtbundle: no JWT bundle for trust domain "<td>"` for any other
-   * trust domain.
+   * @throws {BundleError} `jwtbundle: no JWT bundle for trust domain "<td>"` (reason
+   * `not-found`) for any other trust domain.
    *
    * @example Using a bundle as a JwtBundleSource
    * ```ts
@@ -326,6 +327,7 @@ export class JwtBundle {
     if (!this.#trustDomain.equals(trustDomain)) {
       throw new BundleError(
         `${PREFIX}: no JWT bundle for trust domain ${JSON.stringify(trustDomain.name)}`,
+        { reason: "not-found" },
       );
     }
     return this;

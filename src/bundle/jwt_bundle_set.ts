@@ -194,7 +194,8 @@ export class JwtBundleSet {
    *
    * @param trustDomain The trust domain.
    * @returns The bundle (not a copy).
-   * @throws {BundleError} `jwtbundle: no JWT bundle for trust domain "<td>"`.
+   * @throws {BundleError} `jwtbundle: no JWT bundle for trust domain "<td>"` (reason
+   * `not-found`).
    *
    * @example Using a set as a source
    * ```ts
@@ -211,6 +212,7 @@ export class JwtBundleSet {
     if (bundle === undefined) {
       throw new BundleError(
         `jwtbundle: no JWT bundle for trust domain ${JSON.stringify(trustDomain.name)}`,
+        { reason: "not-found" },
       );
     }
     return bundle;

@@ -115,10 +115,11 @@ export class SpiffeBundle {
    * @param json The JSON text, or its UTF-8 bytes.
    * @returns The bundle.
    * @throws {BundleError} `spiffebundle: unable to parse JWKS: <reason>` for bad JSON or bad
-   * members; `spiffebundle: no authorities found` when `keys` is missing or `null`;
-   * `spiffebundle: error adding authority <i> of JWKS: keyID cannot be empty` for a `jwt-svid`
-   * entry without `kid`; `spiffebundle: error adding authority <i> of JWKS: <reason>` for a
-   * `jwt-svid` key that cannot be imported.
+   * members (reason `malformed`); `spiffebundle: no authorities found` when `keys` is missing or
+   * `null` (`no-authorities`); `spiffebundle: error adding authority <i> of JWKS: keyID cannot be
+   * empty` for a `jwt-svid` entry without `kid` (`missing-key-id`);
+   * `spiffebundle: error adding authority <i> of JWKS: <reason>` for a `jwt-svid` key that cannot
+   * be imported (`malformed`).
    *
    * @example Unknown key types and uses are ignored
    * ```ts
@@ -512,8 +513,8 @@ export class SpiffeBundle {
    * its `kid`. The trust domain is not part of the document.
    *
    * @returns The JSON text.
-   * @throws {BundleError} `spiffebundle: cannot marshal X.509 authority <i>: <reason>` when a
-   * certificate's key cannot be written as a JWK.
+   * @throws {BundleError} `spiffebundle: cannot marshal X.509 authority <i>: <reason>` (reason
+   * `marshal-failed`) when a certificate's key cannot be written as a JWK.
    *
    * @example SPIFFE bundle round trip
    * ```ts
@@ -548,6 +549,7 @@ export class SpiffeBundle {
         const reason = cause instanceof Error ? cause.message : String(cause);
         throw new BundleError(`${PREFIX}: cannot marshal X.509 authority ${i}: ${reason}`, {
           cause,
+          reason: "marshal-failed",
         });
       }
       const { kty, ...params } = jwk;
@@ -620,8 +622,8 @@ export class SpiffeBundle {
    *
    * @param trustDomain The trust domain wanted.
    * @returns This bundle.
-   * @throws {BundleError} `spiffebundle: no SPIFFE bundle for trust domain "<td>"` for any other
-   * trust domain.
+   * @throws {BundleError} `spiffebundle: no SPIFFE bundle for trust domain "<td>"` (reason
+   * `not-found`) for any other trust domain.
    *
    * @example Using a bundle as a SpiffeBundleSource
    * ```ts
@@ -645,8 +647,8 @@ export class SpiffeBundle {
    *
    * @param trustDomain The trust domain wanted.
    * @returns The X.509 bundle.
-   * @throws {BundleError} `spiffebundle: no X.509 bundle for trust domain "<td>"` for any other
-   * trust domain.
+   * @throws {BundleError} `spiffebundle: no X.509 bundle for trust domain "<td>"` (reason
+   * `not-found`) for any other trust domain.
    *
    * @example Using a SPIFFE bundle as an X509BundleSource
    * ```ts
@@ -675,8 +677,8 @@ export class SpiffeBundle {
    *
    * @param trustDomain The trust domain wanted.
    * @returns The JWT bundle.
-   * @throws {BundleError} `spiffebundle: no JWT bundle for trust domain "<td>"` for any other
-   * trust domain.
+   * @throws {BundleError} `spiffebundle: no JWT bundle for trust domain "<td>"` (reason
+   * `not-found`) for any other trust domain.
    *
    * @example Using a SPIFFE bundle as a JwtBundleSource
    * ```ts
@@ -701,6 +703,7 @@ export class SpiffeBundle {
     if (!this.#trustDomain.equals(trustDomain)) {
       throw new BundleError(
         `${PREFIX}: no ${kind} bundle for trust domain ${JSON.stringify(trustDomain.name)}`,
+        { reason: "not-found" },
       );
     }
   }

@@ -101,7 +101,8 @@ export class X509Bundle {
    * @param pem The PEM text, or its bytes.
    * @returns The bundle.
    * @throws {BundleError} `x509bundle: cannot parse certificate: no PEM blocks found`, or
-   * `x509bundle: cannot parse certificate: <reason>` for a block that is not a certificate.
+   * `x509bundle: cannot parse certificate: <reason>` for a block that is not a certificate
+   * (reason `malformed`).
    *
    * @example Parsing PEM text
    * ```ts
@@ -145,7 +146,8 @@ export class X509Bundle {
    * @param der The certificates' DER, end to end.
    * @returns The bundle.
    * @throws {BundleError} `x509bundle: cannot parse certificate: <reason>`, e.g.
-   * `x509bundle: cannot parse certificate: truncated DER: certificate 0 needs 377 bytes, 40 remain`.
+   * `x509bundle: cannot parse certificate: truncated DER: certificate 0 needs 377 bytes, 40 remain`
+   * (reason `malformed`).
    *
    * @example Parsing the Workload API form
    * ```ts
@@ -486,8 +488,8 @@ export class X509Bundle {
    *
    * @param trustDomain The trust domain wanted.
    * @returns This bundle.
-   * @throws {BundleError} `x509bundle: no X.509 bundle found for trust domain: "<td>"` for any
-   * other trust domain.
+   * @throws {BundleError} `x509bundle: no X.509 bundle found for trust domain: "<td>"` (reason
+   * `not-found`) for any other trust domain.
    *
    * @example Using a bundle as an X509BundleSource
    * ```ts
@@ -505,6 +507,7 @@ export class X509Bundle {
     if (!this.#trustDomain.equals(trustDomain)) {
       throw new BundleError(
         `x509bundle: no X.509 bundle found for trust domain: ${JSON.stringify(trustDomain.name)}`,
+        { reason: "not-found" },
       );
     }
     return this;
@@ -519,5 +522,8 @@ export class X509Bundle {
  */
 function cannotParse(cause: unknown): BundleError {
   const reason = cause instanceof Error ? cause.message : String(cause);
-  return new BundleError(`x509bundle: cannot parse certificate: ${reason}`, { cause });
+  return new BundleError(`x509bundle: cannot parse certificate: ${reason}`, {
+    cause,
+    reason: "malformed",
+  });
 }

@@ -192,7 +192,8 @@ export class X509BundleSet {
    *
    * @param trustDomain The trust domain.
    * @returns The bundle (not a copy).
-   * @throws {BundleError} `x509bundle: no X.509 bundle for trust domain "<td>"`.
+   * @throws {BundleError} `x509bundle: no X.509 bundle for trust domain "<td>"` (reason
+   * `not-found`).
    *
    * @example Using a set as a source
    * ```ts
@@ -209,6 +210,7 @@ export class X509BundleSet {
     if (bundle === undefined) {
       throw new BundleError(
         `x509bundle: no X.509 bundle for trust domain ${JSON.stringify(trustDomain.name)}`,
+        { reason: "not-found" },
       );
     }
     return bundle;

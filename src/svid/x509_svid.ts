@@ -5,7 +5,7 @@ import {
   type X509Certificate,
 } from "node:crypto";
 import { Buffer } from "node:buffer";
-import { errorMessage, X509SvidError } from "../errors.ts";
+import { errorMessage, X509SvidError, type X509SvidErrorReason } from "../errors.ts";
 import type { SpiffeId } from "../spiffeid/spiffe_id.ts";
 import { splitDerCertificates } from "../bundle/_der.ts";
 import { decodePemBody, encodePemCertificates, findPemBlocks } from "../bundle/_pem.ts";
@@ -125,10 +125,18 @@ export class X509Svid implements X509SvidSource {
     options: X509SvidParseOptions = {},
   ): X509Svid {
     const certs = readPem(certsPem, "CERTIFICATE", "certificate").map((der) =>
-      parseOrThrow(() => parseCertificate(der), "cannot parse PEM encoded certificate")
+      parseOrThrow(
+        () => parseCertificate(der),
+        "cannot parse PEM encoded certificate",
+        "malformed-certificate",
+      )
     );
     const [keyDer] = readPem(keyPem, "PRIVATE KEY", "private key");
-    const key = parseOrThrow(() => pkcs8(keyDer), "cannot parse PEM encoded private key");
+    const key = parseOrThrow(
+      () => pkcs8(keyDer),
+      "cannot parse PEM encoded private key",
+      "malformed-private-key",
+    );
     return X509Svid.#validated(certs, key, options);
   }
 
@@ -159,8 +167,13 @@ export class X509Svid implements X509SvidSource {
     const certs = parseOrThrow(
       () => splitDerCertificates(certsDer).map((der) => parseCertificate(der)),
       "cannot parse DER encoded certificate",
+      "malformed-certificate",
     );
-    const key = parseOrThrow(() => pkcs8(keyDer), "cannot parse DER encoded private key");
+    const key = parseOrThrow(
+      () => pkcs8(keyDer),
+      "cannot parse DER encoded private key",
+      "malformed-private-key",
+    );
     return X509Svid.#validated(certs, key, options);
   }
 
@@ -175,6 +188,7 @@ export class X509Svid implements X509SvidSource {
     } catch (err) {
       throw new X509SvidError(`x509svid: certificate validation failed: ${errorMessage(err)}`, {
         cause: err,
+        reason: chain.length === 0 ? "no-certificates" : "invalid-certificate",
       });
     }
     try {
@@ -182,6 +196,7 @@ export class X509Svid implements X509SvidSource {
     } catch (err) {
       throw new X509SvidError(`x509svid: private key validation failed: ${errorMessage(err)}`, {
         cause: err,
+        reason: "invalid-private-key",
       });
     }
     return new X509Svid(id, chain, privateKey, options.hint ?? "");
@@ -271,22 +286,29 @@ export class X509Svid implements X509SvidSource {
   }
 }
 
-function readPem(input: string | Uint8Array, type: string, what: string): Uint8Array[] {
+function readPem(
+  input: string | Uint8Array,
+  type: "CERTIFICATE" | "PRIVATE KEY",
+  what: string,
+): Uint8Array[] {
+  const reason = type === "CERTIFICATE" ? "malformed-certificate" : "malformed-private-key";
   const text = typeof input === "string" ? input : new TextDecoder().decode(input);
   const bodies = findPemBlocks(text).filter((block) => block.type === type);
   if (bodies.length === 0) {
-    throw new X509SvidError(`x509svid: cannot parse PEM encoded ${what}: no PEM blocks found`);
+    throw new X509SvidError(`x509svid: cannot parse PEM encoded ${what}: no PEM blocks found`, {
+      reason,
+    });
   }
   return bodies.map((block) =>
-    parseOrThrow(() => decodePemBody(block.body), `cannot parse PEM encoded ${what}`)
+    parseOrThrow(() => decodePemBody(block.body), `cannot parse PEM encoded ${what}`, reason)
   );
 }
 
-function parseOrThrow<T>(parse: () => T, reason: string): T {
+function parseOrThrow<T>(parse: () => T, context: string, reason: X509SvidErrorReason): T {
   try {
     return parse();
   } catch (err) {
-    throw new X509SvidError(`x509svid: ${reason}: ${errorMessage(err)}`, { cause: err });
+    throw new X509SvidError(`x509svid: ${context}: ${errorMessage(err)}`, { cause: err, reason });
   }
 }
 
