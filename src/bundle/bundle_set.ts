@@ -1,5 +1,5 @@
 import { BundleError } from "../errors.ts";
-import type { TrustDomain } from "../spiffeid/trust_domain.ts";
+import { type TrustDomain, trustDomainArgument } from "../spiffeid/trust_domain.ts";
 import type { JwtBundle } from "./jwt_bundle.ts";
 import type { SpiffeBundle } from "./spiffe_bundle.ts";
 import type { X509Bundle } from "./x509_bundle.ts";
@@ -71,8 +71,9 @@ export class BundleSet {
   /**
    * Removes the bundle of a trust domain, if any.
    *
-   * @param trustDomain The trust domain.
+   * @param trustDomain The trust domain (a `TrustDomain`, or a string to parse).
    * @returns Nothing.
+   * @throws {TypeError} When `trustDomain` is neither.
    *
    * @example Removing a bundle
    * ```ts
@@ -85,15 +86,16 @@ export class BundleSet {
    * assert.ok(!set.has(td));
    * ```
    */
-  remove(trustDomain: TrustDomain): void {
-    this.#bundles.delete(trustDomain.name);
+  remove(trustDomain: TrustDomain | string): void {
+    this.#bundles.delete(trustDomainArgument(trustDomain, "BundleSet.remove(trustDomain)").name);
   }
 
   /**
    * Whether the set has a bundle for the trust domain.
    *
-   * @param trustDomain The trust domain.
+   * @param trustDomain The trust domain (a `TrustDomain`, or a string to parse).
    * @returns `true` when present.
+   * @throws {TypeError} When `trustDomain` is neither.
    *
    * @example Checking for a trust domain
    * ```ts
@@ -103,15 +105,16 @@ export class BundleSet {
    * assert.ok(!new BundleSet().has(TrustDomain.parse("example.org")));
    * ```
    */
-  has(trustDomain: TrustDomain): boolean {
-    return this.#bundles.has(trustDomain.name);
+  has(trustDomain: TrustDomain | string): boolean {
+    return this.#bundles.has(trustDomainArgument(trustDomain, "BundleSet.has(trustDomain)").name);
   }
 
   /**
    * The bundle of a trust domain.
    *
-   * @param trustDomain The trust domain.
+   * @param trustDomain The trust domain (a `TrustDomain`, or a string to parse).
    * @returns The bundle, or `undefined`.
+   * @throws {TypeError} When `trustDomain` is neither.
    *
    * @example Getting a bundle
    * ```ts
@@ -121,8 +124,8 @@ export class BundleSet {
    * assert.equal(new BundleSet().get(TrustDomain.parse("example.org")), undefined);
    * ```
    */
-  get(trustDomain: TrustDomain): SpiffeBundle | undefined {
-    return this.#bundles.get(trustDomain.name);
+  get(trustDomain: TrustDomain | string): SpiffeBundle | undefined {
+    return this.#bundles.get(trustDomainArgument(trustDomain, "BundleSet.get(trustDomain)").name);
   }
 
   /**
@@ -168,10 +171,11 @@ export class BundleSet {
   /**
    * The bundle of a trust domain: the set is a `SpiffeBundleSource`.
    *
-   * @param trustDomain The trust domain.
+   * @param trustDomain The trust domain (a `TrustDomain`, or a string to parse).
    * @returns The bundle (not a copy).
    * @throws {BundleError} `spiffebundle: no SPIFFE bundle for trust domain "<td>"` (reason
    * `not-found`).
+   * @throws {TypeError} When `trustDomain` is neither.
    *
    * @example Using a set as a source
    * ```ts
@@ -183,7 +187,11 @@ export class BundleSet {
    * });
    * ```
    */
-  getBundleForTrustDomain(trustDomain: TrustDomain): SpiffeBundle {
+  getBundleForTrustDomain(trustDomain: TrustDomain | string): SpiffeBundle {
+    trustDomain = trustDomainArgument(
+      trustDomain,
+      "BundleSet.getBundleForTrustDomain(trustDomain)",
+    );
     const bundle = this.#bundles.get(trustDomain.name);
     if (bundle === undefined) {
       throw new BundleError(
@@ -199,10 +207,11 @@ export class BundleSet {
    * `SpiffeBundle.getX509BundleForTrustDomain`: the result is a read-only view that stays the
    * same object while the bundle's X.509 authorities do not change.
    *
-   * @param trustDomain The trust domain.
+   * @param trustDomain The trust domain (a `TrustDomain`, or a string to parse).
    * @returns The X.509 bundle.
    * @throws {BundleError} `spiffebundle: no SPIFFE bundle for trust domain "<td>"` (reason
    * `not-found`).
+   * @throws {TypeError} When `trustDomain` is neither.
    *
    * @example Using a set as an X509BundleSource
    * ```ts
@@ -214,7 +223,11 @@ export class BundleSet {
    * assert.equal(set.getX509BundleForTrustDomain(td).x509Authorities().length, 0);
    * ```
    */
-  getX509BundleForTrustDomain(trustDomain: TrustDomain): X509Bundle {
+  getX509BundleForTrustDomain(trustDomain: TrustDomain | string): X509Bundle {
+    trustDomain = trustDomainArgument(
+      trustDomain,
+      "BundleSet.getX509BundleForTrustDomain(trustDomain)",
+    );
     return this.getBundleForTrustDomain(trustDomain).getX509BundleForTrustDomain(trustDomain);
   }
 
@@ -222,10 +235,11 @@ export class BundleSet {
    * The JWT part of a trust domain's bundle: the set is a `JwtBundleSource`. The result is a
    * read-only view, as with {@linkcode BundleSet.getX509BundleForTrustDomain}.
    *
-   * @param trustDomain The trust domain.
+   * @param trustDomain The trust domain (a `TrustDomain`, or a string to parse).
    * @returns The JWT bundle.
    * @throws {BundleError} `spiffebundle: no SPIFFE bundle for trust domain "<td>"` (reason
    * `not-found`).
+   * @throws {TypeError} When `trustDomain` is neither.
    *
    * @example Using a set as a JwtBundleSource
    * ```ts
@@ -237,7 +251,11 @@ export class BundleSet {
    * });
    * ```
    */
-  getJwtBundleForTrustDomain(trustDomain: TrustDomain): JwtBundle {
+  getJwtBundleForTrustDomain(trustDomain: TrustDomain | string): JwtBundle {
+    trustDomain = trustDomainArgument(
+      trustDomain,
+      "BundleSet.getJwtBundleForTrustDomain(trustDomain)",
+    );
     return this.getBundleForTrustDomain(trustDomain).getJwtBundleForTrustDomain(trustDomain);
   }
 }

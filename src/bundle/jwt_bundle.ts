@@ -1,6 +1,6 @@
 import type { KeyObject } from "node:crypto";
 import { BundleError } from "../errors.ts";
-import type { TrustDomain } from "../spiffeid/trust_domain.ts";
+import { type TrustDomain, trustDomainArgument } from "../spiffeid/trust_domain.ts";
 import { publicKeyFromJwk } from "./_jwk.ts";
 import { JwtAuthorities } from "./_jwt_authorities.ts";
 import { errorAddingAuthority, jwkKeyId, jwksKeys, parseJwksDocument } from "./_jwks.ts";
@@ -40,7 +40,8 @@ export class JwtBundle {
   /**
    * Creates an empty bundle.
    *
-   * @param trustDomain The trust domain the bundle belongs to.
+   * @param trustDomain The trust domain the bundle belongs to (a `TrustDomain`, or a string to parse).
+   * @throws {TypeError} When `trustDomain` is neither a `TrustDomain` nor a string.
    *
    * @example Creating an empty bundle
    * ```ts
@@ -50,8 +51,8 @@ export class JwtBundle {
    * assert.equal(new JwtBundle(TrustDomain.parse("example.org")).jwtAuthorities().size, 0);
    * ```
    */
-  constructor(trustDomain: TrustDomain) {
-    this.#trustDomain = trustDomain;
+  constructor(trustDomain: TrustDomain | string) {
+    this.#trustDomain = trustDomainArgument(trustDomain, "new JwtBundle(trustDomain)");
   }
 
   /**
@@ -62,6 +63,7 @@ export class JwtBundle {
    * @returns The bundle.
    * @throws {BundleError} `jwtbundle: keyID cannot be empty` (reason `missing-key-id`), or
    * `jwtbundle: JWT authority must be a public key` (reason `not-public-key`).
+   * @throws {TypeError} When `trustDomain` is neither a `TrustDomain` nor a string.
    *
    * @example Wrapping keys you already have
    * ```ts
@@ -76,9 +78,10 @@ export class JwtBundle {
    * ```
    */
   static fromJwtAuthorities(
-    trustDomain: TrustDomain,
+    trustDomain: TrustDomain | string,
     authorities: ReadonlyMap<string, KeyObject>,
   ): JwtBundle {
+    trustDomain = trustDomainArgument(trustDomain, "JwtBundle.fromJwtAuthorities(trustDomain)");
     const bundle = new JwtBundle(trustDomain);
     for (const [keyId, key] of authorities) bundle.#authorities.set(PREFIX, keyId, key);
     return bundle;
@@ -98,6 +101,7 @@ export class JwtBundle {
    * `jwtbundle: error adding authority <i> of JWKS: keyID cannot be empty` for a key without
    * `kid` (`missing-key-id`); `jwtbundle: error adding authority <i> of JWKS: <reason>` for a key
    * that cannot be imported (`malformed`).
+   * @throws {TypeError} When `trustDomain` is neither a `TrustDomain` nor a string.
    *
    * @example Parsing a key set
    * ```ts
@@ -111,7 +115,8 @@ export class JwtBundle {
    * });
    * ```
    */
-  static parse(trustDomain: TrustDomain, jwksJson: string | Uint8Array): JwtBundle {
+  static parse(trustDomain: TrustDomain | string, jwksJson: string | Uint8Array): JwtBundle {
+    trustDomain = trustDomainArgument(trustDomain, "JwtBundle.parse(trustDomain)");
     const keys = jwksKeys(PREFIX, parseJwksDocument(PREFIX, jwksJson));
     const bundle = new JwtBundle(trustDomain);
     keys.forEach((jwk, i) => {
@@ -306,10 +311,11 @@ export class JwtBundle {
   /**
    * Returns this bundle when asked for its own trust domain: a bundle is a `JwtBundleSource`.
    *
-   * @param trustDomain The trust domain wanted.
+   * @param trustDomain The trust domain wanted (a `TrustDomain`, or a string to parse).
    * @returns This bundle.
    * @throws {BundleError} `jwtbundle: no JWT bundle for trust domain "<td>"` (reason
    * `not-found`) for any other trust domain.
+   * @throws {TypeError} When `trustDomain` is neither a `TrustDomain` nor a string.
    *
    * @example Using a bundle as a JwtBundleSource
    * ```ts
@@ -323,7 +329,11 @@ export class JwtBundle {
    * });
    * ```
    */
-  getJwtBundleForTrustDomain(trustDomain: TrustDomain): JwtBundle {
+  getJwtBundleForTrustDomain(trustDomain: TrustDomain | string): JwtBundle {
+    trustDomain = trustDomainArgument(
+      trustDomain,
+      "JwtBundle.getJwtBundleForTrustDomain(trustDomain)",
+    );
     if (!this.#trustDomain.equals(trustDomain)) {
       throw new BundleError(
         `${PREFIX}: no JWT bundle for trust domain ${JSON.stringify(trustDomain.name)}`,

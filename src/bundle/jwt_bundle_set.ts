@@ -1,5 +1,5 @@
 import { BundleError } from "../errors.ts";
-import type { TrustDomain } from "../spiffeid/trust_domain.ts";
+import { type TrustDomain, trustDomainArgument } from "../spiffeid/trust_domain.ts";
 import { type BundleBytesMap, parseBundleMap } from "./_bundle_map.ts";
 import { JwtBundle } from "./jwt_bundle.ts";
 
@@ -95,8 +95,9 @@ export class JwtBundleSet {
   /**
    * Removes the bundle of a trust domain, if any.
    *
-   * @param trustDomain The trust domain.
+   * @param trustDomain The trust domain (a `TrustDomain`, or a string to parse).
    * @returns Nothing.
+   * @throws {TypeError} When `trustDomain` is neither.
    *
    * @example Removing a bundle
    * ```ts
@@ -109,15 +110,16 @@ export class JwtBundleSet {
    * assert.ok(!set.has(td));
    * ```
    */
-  remove(trustDomain: TrustDomain): void {
-    this.#bundles.delete(trustDomain.name);
+  remove(trustDomain: TrustDomain | string): void {
+    this.#bundles.delete(trustDomainArgument(trustDomain, "JwtBundleSet.remove(trustDomain)").name);
   }
 
   /**
    * Whether the set has a bundle for the trust domain.
    *
-   * @param trustDomain The trust domain.
+   * @param trustDomain The trust domain (a `TrustDomain`, or a string to parse).
    * @returns `true` when present.
+   * @throws {TypeError} When `trustDomain` is neither.
    *
    * @example Checking for a trust domain
    * ```ts
@@ -127,15 +129,18 @@ export class JwtBundleSet {
    * assert.ok(!new JwtBundleSet().has(TrustDomain.parse("example.org")));
    * ```
    */
-  has(trustDomain: TrustDomain): boolean {
-    return this.#bundles.has(trustDomain.name);
+  has(trustDomain: TrustDomain | string): boolean {
+    return this.#bundles.has(
+      trustDomainArgument(trustDomain, "JwtBundleSet.has(trustDomain)").name,
+    );
   }
 
   /**
    * The bundle of a trust domain.
    *
-   * @param trustDomain The trust domain.
+   * @param trustDomain The trust domain (a `TrustDomain`, or a string to parse).
    * @returns The bundle, or `undefined`.
+   * @throws {TypeError} When `trustDomain` is neither.
    *
    * @example Getting a bundle
    * ```ts
@@ -145,8 +150,10 @@ export class JwtBundleSet {
    * assert.equal(new JwtBundleSet().get(TrustDomain.parse("example.org")), undefined);
    * ```
    */
-  get(trustDomain: TrustDomain): JwtBundle | undefined {
-    return this.#bundles.get(trustDomain.name);
+  get(trustDomain: TrustDomain | string): JwtBundle | undefined {
+    return this.#bundles.get(
+      trustDomainArgument(trustDomain, "JwtBundleSet.get(trustDomain)").name,
+    );
   }
 
   /**
@@ -192,10 +199,11 @@ export class JwtBundleSet {
   /**
    * The bundle of a trust domain: the set is a `JwtBundleSource`.
    *
-   * @param trustDomain The trust domain.
+   * @param trustDomain The trust domain (a `TrustDomain`, or a string to parse).
    * @returns The bundle (not a copy).
    * @throws {BundleError} `jwtbundle: no JWT bundle for trust domain "<td>"` (reason
    * `not-found`).
+   * @throws {TypeError} When `trustDomain` is neither.
    *
    * @example Using a set as a source
    * ```ts
@@ -207,7 +215,11 @@ export class JwtBundleSet {
    * });
    * ```
    */
-  getJwtBundleForTrustDomain(trustDomain: TrustDomain): JwtBundle {
+  getJwtBundleForTrustDomain(trustDomain: TrustDomain | string): JwtBundle {
+    trustDomain = trustDomainArgument(
+      trustDomain,
+      "JwtBundleSet.getJwtBundleForTrustDomain(trustDomain)",
+    );
     const bundle = this.#bundles.get(trustDomain.name);
     if (bundle === undefined) {
       throw new BundleError(

@@ -1,6 +1,6 @@
 import type { KeyObject, X509Certificate } from "node:crypto";
 import { BundleError } from "../errors.ts";
-import type { TrustDomain } from "../spiffeid/trust_domain.ts";
+import { type TrustDomain, trustDomainArgument } from "../spiffeid/trust_domain.ts";
 import { decodeBase64Strict, encodeBase64 } from "./_base64.ts";
 import { parseCertificateDer } from "./_certificate.ts";
 import {
@@ -82,7 +82,9 @@ export class SpiffeBundle {
   /**
    * Creates an empty bundle, without sequence number or refresh hint.
    *
-   * @param trustDomain The trust domain the bundle belongs to.
+   * @param trustDomain The trust domain the bundle belongs to (a `TrustDomain`, or a string to
+   * parse).
+   * @throws {TypeError} When `trustDomain` is neither a `TrustDomain` nor a string.
    *
    * @example Creating an empty bundle
    * ```ts
@@ -93,8 +95,8 @@ export class SpiffeBundle {
    * assert.equal(bundle.marshal(), '{"keys":[]}');
    * ```
    */
-  constructor(trustDomain: TrustDomain) {
-    this.#trustDomain = trustDomain;
+  constructor(trustDomain: TrustDomain | string) {
+    this.#trustDomain = trustDomainArgument(trustDomain, "new SpiffeBundle(trustDomain)");
   }
 
   /**
@@ -111,7 +113,8 @@ export class SpiffeBundle {
    * - `spiffe_sequence`: an integer in the unsigned 64-bit range; `spiffe_refresh_hint`: a
    *   non-negative integer number of seconds.
    *
-   * @param trustDomain The trust domain the bundle belongs to (a bundle does not name it).
+   * @param trustDomain The trust domain the bundle belongs to (a bundle does not name it): a
+   * `TrustDomain`, or a string to parse.
    * @param json The JSON text, or its UTF-8 bytes.
    * @returns The bundle.
    * @throws {BundleError} `spiffebundle: unable to parse JWKS: <reason>` for bad JSON or bad
@@ -120,6 +123,7 @@ export class SpiffeBundle {
    * empty` for a `jwt-svid` entry without `kid` (`missing-key-id`);
    * `spiffebundle: error adding authority <i> of JWKS: <reason>` for a `jwt-svid` key that cannot
    * be imported (`malformed`).
+   * @throws {TypeError} When `trustDomain` is neither a `TrustDomain` nor a string.
    *
    * @example Unknown key types and uses are ignored
    * ```ts
@@ -134,7 +138,8 @@ export class SpiffeBundle {
    * });
    * ```
    */
-  static parse(trustDomain: TrustDomain, json: string | Uint8Array): SpiffeBundle {
+  static parse(trustDomain: TrustDomain | string, json: string | Uint8Array): SpiffeBundle {
+    trustDomain = trustDomainArgument(trustDomain, "SpiffeBundle.parse(trustDomain)");
     const doc = parseJwksDocument(PREFIX, json);
     const bundle = new SpiffeBundle(trustDomain);
     bundle.#sequenceNumber = jsonInteger(PREFIX, doc, "spiffe_sequence", MAX_SEQUENCE);
@@ -620,10 +625,11 @@ export class SpiffeBundle {
    * Returns this bundle when asked for its own trust domain: a SPIFFE bundle is a
    * `SpiffeBundleSource`.
    *
-   * @param trustDomain The trust domain wanted.
+   * @param trustDomain The trust domain wanted (a `TrustDomain`, or a string to parse).
    * @returns This bundle.
    * @throws {BundleError} `spiffebundle: no SPIFFE bundle for trust domain "<td>"` (reason
    * `not-found`) for any other trust domain.
+   * @throws {TypeError} When `trustDomain` is neither a `TrustDomain` nor a string.
    *
    * @example Using a bundle as a SpiffeBundleSource
    * ```ts
@@ -634,8 +640,8 @@ export class SpiffeBundle {
    * assert.equal(bundle.getBundleForTrustDomain(TrustDomain.parse("example.org")), bundle);
    * ```
    */
-  getBundleForTrustDomain(trustDomain: TrustDomain): SpiffeBundle {
-    this.#requireTrustDomain(trustDomain, "SPIFFE");
+  getBundleForTrustDomain(trustDomain: TrustDomain | string): SpiffeBundle {
+    this.#requireTrustDomain(trustDomain, "SPIFFE", "getBundleForTrustDomain");
     return this;
   }
 
@@ -645,10 +651,11 @@ export class SpiffeBundle {
    * `X509Bundle` object, so caches keyed by it keep working; treat it as read-only (a view that
    * has been changed is not handed out again).
    *
-   * @param trustDomain The trust domain wanted.
+   * @param trustDomain The trust domain wanted (a `TrustDomain`, or a string to parse).
    * @returns The X.509 bundle.
    * @throws {BundleError} `spiffebundle: no X.509 bundle for trust domain "<td>"` (reason
    * `not-found`) for any other trust domain.
+   * @throws {TypeError} When `trustDomain` is neither a `TrustDomain` nor a string.
    *
    * @example Using a SPIFFE bundle as an X509BundleSource
    * ```ts
@@ -661,8 +668,8 @@ export class SpiffeBundle {
    * });
    * ```
    */
-  getX509BundleForTrustDomain(trustDomain: TrustDomain): X509Bundle {
-    this.#requireTrustDomain(trustDomain, "X.509");
+  getX509BundleForTrustDomain(trustDomain: TrustDomain | string): X509Bundle {
+    this.#requireTrustDomain(trustDomain, "X.509", "getX509BundleForTrustDomain");
     const view = this.#x509View;
     if (view?.at === this.#x509Changes && view.bundle.revision === 0) return view.bundle;
     const bundle = this.toX509Bundle();
@@ -675,10 +682,11 @@ export class SpiffeBundle {
    * `JwtBundleSource`. While the JWT authorities stay unchanged, every call returns the same
    * `JwtBundle` object; treat it as read-only.
    *
-   * @param trustDomain The trust domain wanted.
+   * @param trustDomain The trust domain wanted (a `TrustDomain`, or a string to parse).
    * @returns The JWT bundle.
    * @throws {BundleError} `spiffebundle: no JWT bundle for trust domain "<td>"` (reason
    * `not-found`) for any other trust domain.
+   * @throws {TypeError} When `trustDomain` is neither a `TrustDomain` nor a string.
    *
    * @example Using a SPIFFE bundle as a JwtBundleSource
    * ```ts
@@ -690,8 +698,8 @@ export class SpiffeBundle {
    * assert.equal(bundle.getJwtBundleForTrustDomain(td), bundle.getJwtBundleForTrustDomain(td));
    * ```
    */
-  getJwtBundleForTrustDomain(trustDomain: TrustDomain): JwtBundle {
-    this.#requireTrustDomain(trustDomain, "JWT");
+  getJwtBundleForTrustDomain(trustDomain: TrustDomain | string): JwtBundle {
+    this.#requireTrustDomain(trustDomain, "JWT", "getJwtBundleForTrustDomain");
     const view = this.#jwtView;
     if (view?.at === this.#jwtChanges && view.bundle.revision === 0) return view.bundle;
     const bundle = this.toJwtBundle();
@@ -699,7 +707,8 @@ export class SpiffeBundle {
     return bundle;
   }
 
-  #requireTrustDomain(trustDomain: TrustDomain, kind: string): void {
+  #requireTrustDomain(trustDomain: TrustDomain | string, kind: string, method: string): void {
+    trustDomain = trustDomainArgument(trustDomain, `SpiffeBundle.${method}(trustDomain)`);
     if (!this.#trustDomain.equals(trustDomain)) {
       throw new BundleError(
         `${PREFIX}: no ${kind} bundle for trust domain ${JSON.stringify(trustDomain.name)}`,

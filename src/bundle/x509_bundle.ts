@@ -1,6 +1,6 @@
 import type { X509Certificate } from "node:crypto";
 import { BundleError } from "../errors.ts";
-import type { TrustDomain } from "../spiffeid/trust_domain.ts";
+import { type TrustDomain, trustDomainArgument } from "../spiffeid/trust_domain.ts";
 import { parseCertificateDer } from "./_certificate.ts";
 import { splitDerCertificates } from "./_der.ts";
 import { decodePemBody, encodePemCertificates, findPemBlocks } from "./_pem.ts";
@@ -43,7 +43,8 @@ export class X509Bundle {
   /**
    * Creates an empty bundle.
    *
-   * @param trustDomain The trust domain the bundle belongs to.
+   * @param trustDomain The trust domain the bundle belongs to (a `TrustDomain`, or a string to parse).
+   * @throws {TypeError} When `trustDomain` is neither a `TrustDomain` nor a string.
    *
    * @example Creating an empty bundle
    * ```ts
@@ -54,8 +55,8 @@ export class X509Bundle {
    * assert.equal(bundle.x509Authorities().length, 0);
    * ```
    */
-  constructor(trustDomain: TrustDomain) {
-    this.#trustDomain = trustDomain;
+  constructor(trustDomain: TrustDomain | string) {
+    this.#trustDomain = trustDomainArgument(trustDomain, "new X509Bundle(trustDomain)");
     this.#authorities = new X509Authorities();
   }
 
@@ -65,6 +66,7 @@ export class X509Bundle {
    * @param trustDomain The trust domain the bundle belongs to.
    * @param certs The CA certificates.
    * @returns The bundle.
+   * @throws {TypeError} When `trustDomain` is neither a `TrustDomain` nor a string.
    *
    * @example Wrapping certificates you already have
    * ```ts
@@ -86,7 +88,11 @@ export class X509Bundle {
    * assert.equal(bundle.x509Authorities().length, 1);
    * ```
    */
-  static fromAuthorities(trustDomain: TrustDomain, certs: Iterable<X509Certificate>): X509Bundle {
+  static fromAuthorities(
+    trustDomain: TrustDomain | string,
+    certs: Iterable<X509Certificate>,
+  ): X509Bundle {
+    trustDomain = trustDomainArgument(trustDomain, "X509Bundle.fromAuthorities(trustDomain)");
     const bundle = new X509Bundle(trustDomain);
     for (const cert of certs) bundle.#authorities.add(cert);
     return bundle;
@@ -103,6 +109,7 @@ export class X509Bundle {
    * @throws {BundleError} `x509bundle: cannot parse certificate: no PEM blocks found`, or
    * `x509bundle: cannot parse certificate: <reason>` for a block that is not a certificate
    * (reason `malformed`).
+   * @throws {TypeError} When `trustDomain` is neither a `TrustDomain` nor a string.
    *
    * @example Parsing PEM text
    * ```ts
@@ -122,7 +129,8 @@ export class X509Bundle {
    * assert.equal(bundle.marshal(), pem);
    * ```
    */
-  static parse(trustDomain: TrustDomain, pem: string | Uint8Array): X509Bundle {
+  static parse(trustDomain: TrustDomain | string, pem: string | Uint8Array): X509Bundle {
+    trustDomain = trustDomainArgument(trustDomain, "X509Bundle.parse(trustDomain)");
     const text = typeof pem === "string" ? pem : new TextDecoder().decode(pem);
     const blocks = findPemBlocks(text);
     if (blocks.length === 0) throw cannotParse(new SyntaxError("no PEM blocks found"));
@@ -148,6 +156,7 @@ export class X509Bundle {
    * @throws {BundleError} `x509bundle: cannot parse certificate: <reason>`, e.g.
    * `x509bundle: cannot parse certificate: truncated DER: certificate 0 needs 377 bytes, 40 remain`
    * (reason `malformed`).
+   * @throws {TypeError} When `trustDomain` is neither a `TrustDomain` nor a string.
    *
    * @example Parsing the Workload API form
    * ```ts
@@ -171,7 +180,8 @@ export class X509Bundle {
    * assert.equal(X509Bundle.parseRaw(td, new Uint8Array()).x509Authorities().length, 0);
    * ```
    */
-  static parseRaw(trustDomain: TrustDomain, der: Uint8Array): X509Bundle {
+  static parseRaw(trustDomain: TrustDomain | string, der: Uint8Array): X509Bundle {
+    trustDomain = trustDomainArgument(trustDomain, "X509Bundle.parseRaw(trustDomain)");
     const bundle = new X509Bundle(trustDomain);
     try {
       for (const part of splitDerCertificates(der)) {
@@ -486,10 +496,11 @@ export class X509Bundle {
   /**
    * Returns this bundle when asked for its own trust domain: a bundle is an `X509BundleSource`.
    *
-   * @param trustDomain The trust domain wanted.
+   * @param trustDomain The trust domain wanted (a `TrustDomain`, or a string to parse).
    * @returns This bundle.
    * @throws {BundleError} `x509bundle: no X.509 bundle found for trust domain: "<td>"` (reason
    * `not-found`) for any other trust domain.
+   * @throws {TypeError} When `trustDomain` is neither a `TrustDomain` nor a string.
    *
    * @example Using a bundle as an X509BundleSource
    * ```ts
@@ -503,7 +514,11 @@ export class X509Bundle {
    * });
    * ```
    */
-  getX509BundleForTrustDomain(trustDomain: TrustDomain): X509Bundle {
+  getX509BundleForTrustDomain(trustDomain: TrustDomain | string): X509Bundle {
+    trustDomain = trustDomainArgument(
+      trustDomain,
+      "X509Bundle.getX509BundleForTrustDomain(trustDomain)",
+    );
     if (!this.#trustDomain.equals(trustDomain)) {
       throw new BundleError(
         `x509bundle: no X.509 bundle found for trust domain: ${JSON.stringify(trustDomain.name)}`,

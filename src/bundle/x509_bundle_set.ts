@@ -1,5 +1,5 @@
 import { BundleError } from "../errors.ts";
-import type { TrustDomain } from "../spiffeid/trust_domain.ts";
+import { type TrustDomain, trustDomainArgument } from "../spiffeid/trust_domain.ts";
 import { type BundleBytesMap, parseBundleMap } from "./_bundle_map.ts";
 import { X509Bundle } from "./x509_bundle.ts";
 
@@ -93,8 +93,9 @@ export class X509BundleSet {
   /**
    * Removes the bundle of a trust domain, if any.
    *
-   * @param trustDomain The trust domain.
+   * @param trustDomain The trust domain (a `TrustDomain`, or a string to parse).
    * @returns Nothing.
+   * @throws {TypeError} When `trustDomain` is neither.
    *
    * @example Removing a bundle
    * ```ts
@@ -107,15 +108,18 @@ export class X509BundleSet {
    * assert.ok(!set.has(td));
    * ```
    */
-  remove(trustDomain: TrustDomain): void {
-    this.#bundles.delete(trustDomain.name);
+  remove(trustDomain: TrustDomain | string): void {
+    this.#bundles.delete(
+      trustDomainArgument(trustDomain, "X509BundleSet.remove(trustDomain)").name,
+    );
   }
 
   /**
    * Whether the set has a bundle for the trust domain.
    *
-   * @param trustDomain The trust domain.
+   * @param trustDomain The trust domain (a `TrustDomain`, or a string to parse).
    * @returns `true` when present.
+   * @throws {TypeError} When `trustDomain` is neither.
    *
    * @example Checking for a trust domain
    * ```ts
@@ -125,15 +129,18 @@ export class X509BundleSet {
    * assert.ok(!new X509BundleSet().has(TrustDomain.parse("example.org")));
    * ```
    */
-  has(trustDomain: TrustDomain): boolean {
-    return this.#bundles.has(trustDomain.name);
+  has(trustDomain: TrustDomain | string): boolean {
+    return this.#bundles.has(
+      trustDomainArgument(trustDomain, "X509BundleSet.has(trustDomain)").name,
+    );
   }
 
   /**
    * The bundle of a trust domain.
    *
-   * @param trustDomain The trust domain.
+   * @param trustDomain The trust domain (a `TrustDomain`, or a string to parse).
    * @returns The bundle, or `undefined`.
+   * @throws {TypeError} When `trustDomain` is neither.
    *
    * @example Getting a bundle
    * ```ts
@@ -143,8 +150,10 @@ export class X509BundleSet {
    * assert.equal(new X509BundleSet().get(TrustDomain.parse("example.org")), undefined);
    * ```
    */
-  get(trustDomain: TrustDomain): X509Bundle | undefined {
-    return this.#bundles.get(trustDomain.name);
+  get(trustDomain: TrustDomain | string): X509Bundle | undefined {
+    return this.#bundles.get(
+      trustDomainArgument(trustDomain, "X509BundleSet.get(trustDomain)").name,
+    );
   }
 
   /**
@@ -190,10 +199,11 @@ export class X509BundleSet {
   /**
    * The bundle of a trust domain: the set is an `X509BundleSource`.
    *
-   * @param trustDomain The trust domain.
+   * @param trustDomain The trust domain (a `TrustDomain`, or a string to parse).
    * @returns The bundle (not a copy).
    * @throws {BundleError} `x509bundle: no X.509 bundle for trust domain "<td>"` (reason
    * `not-found`).
+   * @throws {TypeError} When `trustDomain` is neither.
    *
    * @example Using a set as a source
    * ```ts
@@ -205,7 +215,11 @@ export class X509BundleSet {
    * });
    * ```
    */
-  getX509BundleForTrustDomain(trustDomain: TrustDomain): X509Bundle {
+  getX509BundleForTrustDomain(trustDomain: TrustDomain | string): X509Bundle {
+    trustDomain = trustDomainArgument(
+      trustDomain,
+      "X509BundleSet.getX509BundleForTrustDomain(trustDomain)",
+    );
     const bundle = this.#bundles.get(trustDomain.name);
     if (bundle === undefined) {
       throw new BundleError(

@@ -1,3 +1,4 @@
+import { argumentError } from "./_argument.ts";
 import { splitId, validateTrustDomainName } from "./_validate.ts";
 
 /**
@@ -31,6 +32,7 @@ export class TrustDomain {
    * @returns The trust domain.
    * @throws {SpiffeIdError} When the text breaks the SPIFFE-ID rules, e.g. `trust domain
    * characters are limited to lowercase letters, numbers, dots, dashes, and underscores`.
+   * @throws {TypeError} When `text` is not a string.
    *
    * @example
    * ```ts
@@ -40,6 +42,9 @@ export class TrustDomain {
    * ```
    */
   static parse(text: string): TrustDomain {
+    if (typeof text !== "string") {
+      throw argumentError("TrustDomain.parse(text)", "a trust domain string", text);
+    }
     if (text.includes(":/")) return new TrustDomain(splitId(text).trustDomain);
     validateTrustDomainName(text);
     return new TrustDomain(text);
@@ -71,6 +76,7 @@ export class TrustDomain {
    *
    * @param other The trust domain to compare with.
    * @returns `true` when the names are equal.
+   * @throws {TypeError} When `other` is not a `TrustDomain`.
    *
    * @example
    * ```ts
@@ -80,6 +86,9 @@ export class TrustDomain {
    * ```
    */
   equals(other: TrustDomain): boolean {
+    if (!(other instanceof TrustDomain)) {
+      throw argumentError("TrustDomain.equals(other)", "a TrustDomain", other);
+    }
     return this.#name === other.#name;
   }
 
@@ -114,4 +123,20 @@ export class TrustDomain {
   toJSON(): string {
     return this.#name;
   }
+}
+
+/**
+ * A trust domain argument as JavaScript callers may pass it: a `TrustDomain`, or a string that is
+ * parsed (a name or a SPIFFE ID, as {@linkcode TrustDomain.parse} takes).
+ *
+ * @param value The argument.
+ * @param where The call and parameter, for the error, e.g. `X509Bundle.parse(trustDomain)`.
+ * @returns The trust domain.
+ * @throws {SpiffeIdError} When a string is not a valid trust domain.
+ * @throws {TypeError} `<where>: expected a trust domain string or TrustDomain, got <value>`.
+ */
+export function trustDomainArgument(value: TrustDomain | string, where: string): TrustDomain {
+  if (value instanceof TrustDomain) return value;
+  if (typeof value === "string") return TrustDomain.parse(value);
+  throw argumentError(where, "a trust domain string or TrustDomain", value);
 }
