@@ -1,4 +1,5 @@
 import { BundleError } from "../errors.ts";
+import { defineInspect } from "../_internal/inspect.ts";
 import { type TrustDomain, trustDomainArgument } from "../spiffeid/trust_domain.ts";
 import type { JwtBundle } from "./jwt_bundle.ts";
 import type { SpiffeBundle } from "./spiffe_bundle.ts";
@@ -8,7 +9,8 @@ import type { X509Bundle } from "./x509_bundle.ts";
  * SPIFFE bundles keyed by trust domain, at most one per trust domain (go-spiffe's
  * `spiffebundle.Set`), e.g. the bundles of the trust domains this one federates with. It is a
  * source of all three bundle kinds: `SpiffeBundleSource`, `X509BundleSource` and
- * `JwtBundleSource`.
+ * `JwtBundleSource`. It shows as `BundleSet { trustDomains: [ "a.org", "example.org" ] }` in
+ * `console.log` and `util.inspect`.
  *
  * @example Choosing the bundle of a trust domain
  * ```ts
@@ -22,6 +24,12 @@ import type { X509Bundle } from "./x509_bundle.ts";
  * ```
  */
 export class BundleSet {
+  static {
+    defineInspect(this, "BundleSet", (set) => ({
+      trustDomains: set.bundles().map((bundle) => bundle.trustDomain.name),
+    }));
+  }
+
   readonly #bundles = new Map<string, SpiffeBundle>();
 
   /**

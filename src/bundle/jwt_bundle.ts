@@ -1,5 +1,6 @@
 import type { KeyObject } from "node:crypto";
 import { BundleError } from "../errors.ts";
+import { defineInspect, describeKey } from "../_internal/inspect.ts";
 import { type TrustDomain, trustDomainArgument } from "../spiffeid/trust_domain.ts";
 import { publicKeyFromJwk } from "./_jwk.ts";
 import { JwtAuthorities } from "./_jwt_authorities.ts";
@@ -12,7 +13,9 @@ const PREFIX = "jwtbundle";
  * domain must be signed with (go-spiffe's `jwtbundle.Bundle`).
  *
  * Keys are `node:crypto` public `KeyObject`s. Every change bumps {@linkcode JwtBundle.revision}.
- * The bundle is also a `JwtBundleSource` for its own trust domain.
+ * The bundle is also a `JwtBundleSource` for its own trust domain. It shows as
+ * `JwtBundle { trustDomain: TrustDomain(example.org), jwtAuthorities: Map(1) { "key-1" => "EC
+ * P-256" } }` (key IDs and key types) in `console.log` and `util.inspect`.
  *
  * @example Parsing a JWKS and finding a key
  * ```ts
@@ -33,6 +36,15 @@ const PREFIX = "jwtbundle";
  * ```
  */
 export class JwtBundle {
+  static {
+    defineInspect(this, "JwtBundle", (bundle) => ({
+      trustDomain: bundle.trustDomain,
+      jwtAuthorities: new Map(
+        Array.from(bundle.jwtAuthorities(), ([keyId, key]) => [keyId, describeKey(key)]),
+      ),
+    }));
+  }
+
   readonly #trustDomain: TrustDomain;
   readonly #authorities = new JwtAuthorities();
   #revision = 0;

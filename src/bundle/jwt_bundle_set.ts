@@ -1,4 +1,5 @@
 import { BundleError } from "../errors.ts";
+import { defineInspect } from "../_internal/inspect.ts";
 import { type TrustDomain, trustDomainArgument } from "../spiffeid/trust_domain.ts";
 import { type BundleBytesMap, parseBundleMap } from "./_bundle_map.ts";
 import { JwtBundle } from "./jwt_bundle.ts";
@@ -6,7 +7,8 @@ import { JwtBundle } from "./jwt_bundle.ts";
 /**
  * JWT bundles keyed by trust domain, at most one per trust domain (go-spiffe's `jwtbundle.Set`).
  * It is a `JwtBundleSource`: validation picks the bundle of the token's own trust domain, never a
- * merge of several.
+ * merge of several. It shows as `JwtBundleSet { trustDomains: [ "a.org", "example.org" ] }` in
+ * `console.log` and `util.inspect`.
  *
  * @example Choosing the bundle of a trust domain
  * ```ts
@@ -20,6 +22,12 @@ import { JwtBundle } from "./jwt_bundle.ts";
  * ```
  */
 export class JwtBundleSet {
+  static {
+    defineInspect(this, "JwtBundleSet", (set) => ({
+      trustDomains: set.bundles().map((bundle) => bundle.trustDomain.name),
+    }));
+  }
+
   readonly #bundles = new Map<string, JwtBundle>();
 
   /**

@@ -1,5 +1,6 @@
 import type { KeyObject, X509Certificate } from "node:crypto";
 import { BundleError } from "../errors.ts";
+import { defineInspect, describeCertificate, describeKey } from "../_internal/inspect.ts";
 import { type TrustDomain, trustDomainArgument } from "../spiffeid/trust_domain.ts";
 import { decodeBase64Strict, encodeBase64 } from "./_base64.ts";
 import { parseCertificateDer } from "./_certificate.ts";
@@ -53,7 +54,10 @@ interface View<B> {
  * entry without `kid` is still an error, as in go-spiffe (producers MUST set it, and a key that
  * cannot be selected is better reported than silently dropped).
  *
- * The bundle is a source of all three bundle kinds for its own trust domain.
+ * The bundle is a source of all three bundle kinds for its own trust domain. It shows as
+ * `SpiffeBundle { trustDomain: TrustDomain(example.org), x509Authorities: [ "CN=example.org" ],
+ * jwtAuthorities: Map(1) { "key-1" => "EC P-256" }, sequenceNumber: 1n, refreshHint: 300000 }` in
+ * `console.log` and `util.inspect`.
  *
  * @example Parsing a federated bundle
  * ```ts
@@ -68,6 +72,18 @@ interface View<B> {
  * ```
  */
 export class SpiffeBundle {
+  static {
+    defineInspect(this, "SpiffeBundle", (bundle) => ({
+      trustDomain: bundle.trustDomain,
+      x509Authorities: bundle.x509Authorities().map(describeCertificate),
+      jwtAuthorities: new Map(
+        Array.from(bundle.jwtAuthorities(), ([keyId, key]) => [keyId, describeKey(key)]),
+      ),
+      sequenceNumber: bundle.sequenceNumber,
+      refreshHint: bundle.refreshHint,
+    }));
+  }
+
   readonly #trustDomain: TrustDomain;
   readonly #x509 = new X509Authorities();
   readonly #jwt = new JwtAuthorities();

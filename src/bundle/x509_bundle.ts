@@ -1,5 +1,6 @@
 import type { X509Certificate } from "node:crypto";
 import { BundleError } from "../errors.ts";
+import { defineInspect, describeCertificate } from "../_internal/inspect.ts";
 import { type TrustDomain, trustDomainArgument } from "../spiffeid/trust_domain.ts";
 import { parseCertificateDer } from "./_certificate.ts";
 import { splitDerCertificates } from "./_der.ts";
@@ -13,7 +14,8 @@ import { X509Authorities } from "./_x509_authorities.ts";
  * Authorities are kept in insertion order and keyed by their DER bytes, so a certificate added
  * twice is stored once and {@linkcode X509Bundle.hasX509Authority} is O(1). Every change bumps
  * {@linkcode X509Bundle.revision}. The bundle is also an `X509BundleSource` for its own trust
- * domain.
+ * domain. It shows as `X509Bundle { trustDomain: TrustDomain(example.org), x509Authorities: [
+ * "CN=example.org" ] }` (each authority by its subject) in `console.log` and `util.inspect`.
  *
  * @example Loading a PEM bundle and using it as a source
  * ```ts
@@ -36,6 +38,13 @@ import { X509Authorities } from "./_x509_authorities.ts";
  * ```
  */
 export class X509Bundle {
+  static {
+    defineInspect(this, "X509Bundle", (bundle) => ({
+      trustDomain: bundle.trustDomain,
+      x509Authorities: bundle.x509Authorities().map(describeCertificate),
+    }));
+  }
+
   readonly #trustDomain: TrustDomain;
   readonly #authorities: X509Authorities;
   #revision = 0;

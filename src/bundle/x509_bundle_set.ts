@@ -1,4 +1,5 @@
 import { BundleError } from "../errors.ts";
+import { defineInspect } from "../_internal/inspect.ts";
 import { type TrustDomain, trustDomainArgument } from "../spiffeid/trust_domain.ts";
 import { type BundleBytesMap, parseBundleMap } from "./_bundle_map.ts";
 import { X509Bundle } from "./x509_bundle.ts";
@@ -6,7 +7,8 @@ import { X509Bundle } from "./x509_bundle.ts";
 /**
  * X.509 bundles keyed by trust domain, at most one per trust domain (go-spiffe's
  * `x509bundle.Set`). It is an `X509BundleSource`: verification picks the bundle of the peer's own
- * trust domain, never a merge of several.
+ * trust domain, never a merge of several. It shows as
+ * `X509BundleSet { trustDomains: [ "a.org", "example.org" ] }` in `console.log` and `util.inspect`.
  *
  * @example Choosing the bundle of a trust domain
  * ```ts
@@ -20,6 +22,12 @@ import { X509Bundle } from "./x509_bundle.ts";
  * ```
  */
 export class X509BundleSet {
+  static {
+    defineInspect(this, "X509BundleSet", (set) => ({
+      trustDomains: set.bundles().map((bundle) => bundle.trustDomain.name),
+    }));
+  }
+
   readonly #bundles = new Map<string, X509Bundle>();
 
   /**

@@ -1,3 +1,4 @@
+import { defineInspect } from "../_internal/inspect.ts";
 import { argumentError } from "./_argument.ts";
 import { splitId, validateIdLength, validatePath, validatePathSegment } from "./_validate.ts";
 import { TrustDomain, trustDomainArgument } from "./trust_domain.ts";
@@ -8,7 +9,8 @@ import { TrustDomain, trustDomainArgument } from "./trust_domain.ts";
  * Parsing is byte-exact per the SPIFFE-ID standard (never `new URL()`): nothing is
  * case-folded or normalized, so every valid ID has exactly one spelling and equality is
  * string equality. IDs longer than 2048 bytes and trust domains longer than 255 bytes are
- * rejected.
+ * rejected. An ID shows as `SpiffeId(spiffe://example.org/server)` in `console.log`,
+ * `Deno.inspect` and Node's `util.inspect`.
  *
  * @example Parsing and inspecting an ID
  * ```ts
@@ -21,6 +23,10 @@ import { TrustDomain, trustDomainArgument } from "./trust_domain.ts";
  * ```
  */
 export class SpiffeId {
+  static {
+    defineInspect(this, "SpiffeId", (id) => id.#text);
+  }
+
   readonly #trustDomain: TrustDomain;
   readonly #path: string;
   readonly #text: string;

@@ -1,10 +1,12 @@
+import { defineInspect } from "../_internal/inspect.ts";
 import { argumentError } from "./_argument.ts";
 import { splitId, validateTrustDomainName } from "./_validate.ts";
 
 /**
  * A SPIFFE trust domain: the authority part of a SPIFFE ID, e.g. `example.org`.
  *
- * Instances are immutable and compare by name with {@linkcode TrustDomain.equals}.
+ * Instances are immutable and compare by name with {@linkcode TrustDomain.equals}. They show
+ * as `TrustDomain(example.org)` in `console.log`, `Deno.inspect` and Node's `util.inspect`.
  *
  * @example Parsing a trust domain
  * ```ts
@@ -17,6 +19,10 @@ import { splitId, validateTrustDomainName } from "./_validate.ts";
  * ```
  */
 export class TrustDomain {
+  static {
+    defineInspect(this, "TrustDomain", (td) => td.#name);
+  }
+
   readonly #name: string;
 
   private constructor(name: string) {

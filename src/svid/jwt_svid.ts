@@ -1,4 +1,5 @@
 import { goQuote } from "../_go_quote.ts";
+import { defineInspect } from "../_internal/inspect.ts";
 import { errorMessage, JwtSvidError, type JwtSvidErrorReason } from "../errors.ts";
 import { SpiffeId } from "../spiffeid/spiffe_id.ts";
 import type { TrustDomain } from "../spiffeid/trust_domain.ts";
@@ -61,6 +62,12 @@ type SignatureCheck = (jws: CompactJws, trustDomain: TrustDomain) => void;
  * Every failure is a {@linkcode JwtSvidError} whose `reason` names the check that failed
  * (`expired`, `invalid-signature`, `audience-mismatch`, ...; see `JwtSvidErrorReason`).
  *
+ * In `console.log`, `Deno.inspect` and Node's `util.inspect` a JWT-SVID shows its ID, hint,
+ * audience and expiry: `JwtSvid { id: SpiffeId(spiffe://example.org/client), hint: "", audience: [
+ * "server" ], expiresAt: 2025-01-01T00:05:00.000Z }`. Never the token (a bearer credential: whoever
+ * holds it can replay it until it expires), none of its parts, and no other claim (private claims
+ * may carry personal data); read {@linkcode JwtSvid.claims} for those.
+ *
  * @example Minting and validating a token
  * ```ts
  * import assert from "node:assert";
@@ -90,6 +97,15 @@ type SignatureCheck = (jws: CompactJws, trustDomain: TrustDomain) => void;
  * ```
  */
 export class JwtSvid {
+  static {
+    defineInspect(this, "JwtSvid", (svid) => ({
+      id: svid.#id,
+      hint: svid.#hint,
+      audience: [...svid.#audience],
+      expiresAt: svid.expiresAt,
+    }));
+  }
+
   readonly #id: SpiffeId;
   readonly #audience: readonly string[];
   readonly #expiresAt: number;

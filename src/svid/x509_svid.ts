@@ -5,6 +5,7 @@ import {
   type X509Certificate,
 } from "node:crypto";
 import { Buffer } from "node:buffer";
+import { defineInspect, describeKey, serialNumber } from "../_internal/inspect.ts";
 import { errorMessage, X509SvidError, type X509SvidErrorReason } from "../errors.ts";
 import type { SpiffeId } from "../spiffeid/spiffe_id.ts";
 import { splitDerCertificates } from "../bundle/_der.ts";
@@ -68,6 +69,11 @@ const SUPPORTED_KEY_TYPES = new Set(["ec", "rsa", "ed25519"]);
  *
  * An `X509Svid` is itself an {@linkcode X509SvidSource} that always returns itself.
  *
+ * In `console.log`, `Deno.inspect` and Node's `util.inspect` it shows its ID, hint, validity,
+ * the leaf's serial number, the chain length and the key type, never the key itself:
+ * `X509Svid { id: SpiffeId(spiffe://example.org/server), hint: "", notBefore: 2025-01-01T00:00:00.000Z,
+ * expiresAt: 2025-01-01T01:00:00.000Z, serialNumber: "0A1B", chainLength: 2, keyType: "EC P-256" }`.
+ *
  * @example Loading an SVID from PEM files
  * ```ts ignore
  * import { X509Svid } from "@spiffe-ts/spiffe";
@@ -80,11 +86,24 @@ const SUPPORTED_KEY_TYPES = new Set(["ec", "rsa", "ed25519"]);
  * ```
  */
 export class X509Svid implements X509SvidSource {
+  static {
+    defineInspect(this, "X509Svid", (svid) => ({
+      id: svid.#id,
+      hint: svid.#hint,
+      notBefore: new Date(svid.#notBefore),
+      expiresAt: svid.expiresAt,
+      serialNumber: serialNumber(svid.#certificates[0]),
+      chainLength: svid.#certificates.length,
+      keyType: describeKey(svid.#privateKey),
+    }));
+  }
+
   readonly #id: SpiffeId;
   readonly #certificates: readonly X509Certificate[];
   readonly #privateKey: KeyObject;
   readonly #hint: string;
   readonly #expiresAt: Date;
+  readonly #notBefore: number;
 
   private constructor(
     id: SpiffeId,
@@ -97,6 +116,7 @@ export class X509Svid implements X509SvidSource {
     this.#privateKey = privateKey;
     this.#hint = hint;
     this.#expiresAt = new Date(chain[0].notAfter);
+    this.#notBefore = chain[0].notBefore;
   }
 
   /**
