@@ -47,6 +47,12 @@ export {
   WorkloadApiError,
   X509SvidError,
 } from "./src/errors.ts";
+export type {
+  BundleErrorReason,
+  JwtSvidErrorReason,
+  SpiffeIdErrorReason,
+  X509SvidErrorReason,
+} from "./src/errors.ts";
 export {
   matchAny,
   type Matcher,

@@ -115,6 +115,7 @@ export class BundleSetCore<B extends SetBundle<B>> {
       const { prefix, kind } = this.#names;
       throw new BundleError(
         `${prefix}: no ${kind} bundle for trust domain ${JSON.stringify(trustDomain.name)}`,
+        { reason: "not-found" },
       );
     }
     return bundle;
@@ -132,7 +133,8 @@ export class BundleSetCore<B extends SetBundle<B>> {
  * @returns The bundles, in the map's order.
  * @throws {BundleError} `<prefix>: invalid trust domain "<key>": <reason>`,
  * `<prefix>: duplicate bundle for trust domain "<td>"`, or
- * `<prefix>: cannot parse bundle for trust domain "<td>": <reason>`.
+ * `<prefix>: cannot parse bundle for trust domain "<td>": <reason>` (with the reason of the
+ * entry's own failure).
  */
 export function parseBundleMap<B>(
   prefix: string,
@@ -148,12 +150,14 @@ export function parseBundleMap<B>(
     } catch (cause) {
       throw new BundleError(
         `${prefix}: invalid trust domain ${JSON.stringify(key)}: ${messageOf(cause)}`,
-        { cause },
+        { cause, reason: "invalid-trust-domain" },
       );
     }
     const name = JSON.stringify(trustDomain.name);
     if (seen.has(trustDomain.name)) {
-      throw new BundleError(`${prefix}: duplicate bundle for trust domain ${name}`);
+      throw new BundleError(`${prefix}: duplicate bundle for trust domain ${name}`, {
+        reason: "duplicate-trust-domain",
+      });
     }
     seen.add(trustDomain.name);
     try {
@@ -163,6 +167,7 @@ export function parseBundleMap<B>(
       if (reason.startsWith(`${prefix}: `)) reason = reason.slice(prefix.length + 2);
       throw new BundleError(`${prefix}: cannot parse bundle for trust domain ${name}: ${reason}`, {
         cause,
+        reason: (cause instanceof BundleError ? cause.reason : undefined) ?? "malformed",
       });
     }
   });

@@ -29,7 +29,10 @@ export function parseJwksDocument(prefix: string, input: string | Uint8Array): J
       ? input
       : new TextDecoder("utf-8", { fatal: true }).decode(input);
   } catch (cause) {
-    throw new BundleError(`${prefix}: unable to parse JWKS: invalid UTF-8`, { cause });
+    throw new BundleError(`${prefix}: unable to parse JWKS: invalid UTF-8`, {
+      cause,
+      reason: "malformed",
+    });
   }
   try {
     const doc = parse(text);
@@ -55,7 +58,9 @@ export function parseJwksDocument(prefix: string, input: string | Uint8Array): J
 export function jwksKeys(prefix: string, doc: JsonObject | null): JsonObject[] {
   const keys = doc?.keys;
   // TDB §4.1.3: the keys member MUST be present (it may be empty).
-  if (keys === undefined || keys === null) throw new BundleError(`${prefix}: no authorities found`);
+  if (keys === undefined || keys === null) {
+    throw new BundleError(`${prefix}: no authorities found`, { reason: "no-authorities" });
+  }
   if (!Array.isArray(keys)) throw unableToParse(prefix, new TypeError(`"keys" must be an array`));
   keys.forEach((key, i) => {
     if (key === null || typeof key !== "object" || Array.isArray(key) || isLosslessNumber(key)) {
@@ -102,7 +107,10 @@ export function jsonInteger(
 export function unableToParse(prefix: string, cause: unknown, context?: string): BundleError {
   const reason = cause instanceof Error ? cause.message : String(cause);
   const detail = context === undefined ? reason : `${context}: ${reason}`;
-  return new BundleError(`${prefix}: unable to parse JWKS: ${detail}`, { cause });
+  return new BundleError(`${prefix}: unable to parse JWKS: ${detail}`, {
+    cause,
+    reason: "malformed",
+  });
 }
 
 /**
@@ -111,14 +119,18 @@ export function unableToParse(prefix: string, cause: unknown, context?: string):
  * @param prefix The error prefix.
  * @param i The entry's index in `keys`.
  * @param cause The failure; a `BundleError` with the same prefix loses that prefix.
- * @returns `<prefix>: error adding authority <i> of JWKS: <reason>`, with `cause` kept.
+ * @returns `<prefix>: error adding authority <i> of JWKS: <reason>`, with `cause` kept, and the
+ * cause's reason when it is a `BundleError` (else `malformed`).
  */
 export function errorAddingAuthority(prefix: string, i: number, cause: unknown): BundleError {
   let reason = cause instanceof Error ? cause.message : String(cause);
   if (cause instanceof BundleError && reason.startsWith(`${prefix}: `)) {
     reason = reason.slice(prefix.length + 2);
   }
-  return new BundleError(`${prefix}: error adding authority ${i} of JWKS: ${reason}`, { cause });
+  return new BundleError(`${prefix}: error adding authority ${i} of JWKS: ${reason}`, {
+    cause,
+    reason: (cause instanceof BundleError ? cause.reason : undefined) ?? "malformed",
+  });
 }
 
 /**
@@ -135,6 +147,6 @@ export function jwkKeyId(prefix: string, jwk: JsonObject): string {
   if (kid !== undefined && kid !== null && typeof kid !== "string") {
     throw new TypeError(`JWK member "kid" must be a string`);
   }
-  if (!kid) throw new BundleError(`${prefix}: keyID cannot be empty`);
+  if (!kid) throw new BundleError(`${prefix}: keyID cannot be empty`, { reason: "missing-key-id" });
   return kid;
 }

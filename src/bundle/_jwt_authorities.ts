@@ -23,10 +23,12 @@ export class JwtAuthorities {
    */
   set(prefix: string, keyId: string, key: KeyObject): boolean {
     if (typeof keyId !== "string" || keyId === "") {
-      throw new BundleError(`${prefix}: keyID cannot be empty`);
+      throw new BundleError(`${prefix}: keyID cannot be empty`, { reason: "missing-key-id" });
     }
     if (!(key instanceof KeyObject) || key.type !== "public") {
-      throw new BundleError(`${prefix}: JWT authority must be a public key`);
+      throw new BundleError(`${prefix}: JWT authority must be a public key`, {
+        reason: "not-public-key",
+      });
     }
     const old = this.#byKeyId.get(keyId);
     if (old !== undefined && old.equals(key)) return false;

@@ -1,4 +1,5 @@
-import type { TrustDomain } from "../spiffeid/trust_domain.ts";
+import { defineInspect } from "../_internal/inspect.ts";
+import { type TrustDomain, trustDomainArgument } from "../spiffeid/trust_domain.ts";
 import { type BundleNames, BundleSetCore } from "./_bundle_set_core.ts";
 import type { JwtBundle } from "./jwt_bundle.ts";
 import type { SpiffeBundle } from "./spiffe_bundle.ts";
@@ -10,7 +11,8 @@ const NAMES: BundleNames = { prefix: "spiffebundle", kind: "SPIFFE" };
  * SPIFFE bundles keyed by trust domain, at most one per trust domain (go-spiffe's
  * `spiffebundle.Set`), e.g. the bundles of the trust domains this one federates with. It is a
  * source of all three bundle kinds: `SpiffeBundleSource`, `X509BundleSource` and
- * `JwtBundleSource`.
+ * `JwtBundleSource`. It shows as `BundleSet { trustDomains: [ "a.org", "example.org" ] }` in
+ * `console.log` and `util.inspect`.
  *
  * @example Choosing the bundle of a trust domain
  * ```ts
@@ -24,6 +26,12 @@ const NAMES: BundleNames = { prefix: "spiffebundle", kind: "SPIFFE" };
  * ```
  */
 export class BundleSet {
+  static {
+    defineInspect(this, "BundleSet", (set) => ({
+      trustDomains: set.bundles().map((bundle) => bundle.trustDomain.name),
+    }));
+  }
+
   readonly #bundles = new BundleSetCore<SpiffeBundle>(NAMES);
 
   /**
@@ -73,8 +81,9 @@ export class BundleSet {
   /**
    * Removes the bundle of a trust domain, if any.
    *
-   * @param trustDomain The trust domain.
+   * @param trustDomain The trust domain (a `TrustDomain`, or a string to parse).
    * @returns Nothing.
+   * @throws {TypeError} When `trustDomain` is neither.
    *
    * @example Removing a bundle
    * ```ts
@@ -87,15 +96,16 @@ export class BundleSet {
    * assert.ok(!set.has(td));
    * ```
    */
-  remove(trustDomain: TrustDomain): void {
-    this.#bundles.remove(trustDomain);
+  remove(trustDomain: TrustDomain | string): void {
+    this.#bundles.remove(trustDomainArgument(trustDomain, "BundleSet.remove(trustDomain)"));
   }
 
   /**
    * Whether the set has a bundle for the trust domain.
    *
-   * @param trustDomain The trust domain.
+   * @param trustDomain The trust domain (a `TrustDomain`, or a string to parse).
    * @returns `true` when present.
+   * @throws {TypeError} When `trustDomain` is neither.
    *
    * @example Checking for a trust domain
    * ```ts
@@ -105,15 +115,16 @@ export class BundleSet {
    * assert.ok(!new BundleSet().has(TrustDomain.parse("example.org")));
    * ```
    */
-  has(trustDomain: TrustDomain): boolean {
-    return this.#bundles.has(trustDomain);
+  has(trustDomain: TrustDomain | string): boolean {
+    return this.#bundles.has(trustDomainArgument(trustDomain, "BundleSet.has(trustDomain)"));
   }
 
   /**
    * The bundle of a trust domain.
    *
-   * @param trustDomain The trust domain.
+   * @param trustDomain The trust domain (a `TrustDomain`, or a string to parse).
    * @returns The bundle, or `undefined`.
+   * @throws {TypeError} When `trustDomain` is neither.
    *
    * @example Getting a bundle
    * ```ts
@@ -123,8 +134,8 @@ export class BundleSet {
    * assert.equal(new BundleSet().get(TrustDomain.parse("example.org")), undefined);
    * ```
    */
-  get(trustDomain: TrustDomain): SpiffeBundle | undefined {
-    return this.#bundles.get(trustDomain);
+  get(trustDomain: TrustDomain | string): SpiffeBundle | undefined {
+    return this.#bundles.get(trustDomainArgument(trustDomain, "BundleSet.get(trustDomain)"));
   }
 
   /**
@@ -170,9 +181,11 @@ export class BundleSet {
   /**
    * The bundle of a trust domain: the set is a `SpiffeBundleSource`.
    *
-   * @param trustDomain The trust domain.
+   * @param trustDomain The trust domain (a `TrustDomain`, or a string to parse).
    * @returns The bundle (not a copy).
-   * @throws {BundleError} `spiffebundle: no SPIFFE bundle for trust domain "<td>"`.
+   * @throws {BundleError} `spiffebundle: no SPIFFE bundle for trust domain "<td>"` (reason
+   * `not-found`).
+   * @throws {TypeError} When `trustDomain` is neither.
    *
    * @example Using a set as a source
    * ```ts
@@ -184,8 +197,10 @@ export class BundleSet {
    * });
    * ```
    */
-  getBundleForTrustDomain(trustDomain: TrustDomain): SpiffeBundle {
-    return this.#bundles.require(trustDomain);
+  getBundleForTrustDomain(trustDomain: TrustDomain | string): SpiffeBundle {
+    return this.#bundles.require(
+      trustDomainArgument(trustDomain, "BundleSet.getBundleForTrustDomain(trustDomain)"),
+    );
   }
 
   /**
@@ -193,9 +208,11 @@ export class BundleSet {
    * `SpiffeBundle.getX509BundleForTrustDomain`: the result is a read-only view that stays the
    * same object while the bundle's X.509 authorities do not change.
    *
-   * @param trustDomain The trust domain.
+   * @param trustDomain The trust domain (a `TrustDomain`, or a string to parse).
    * @returns The X.509 bundle.
-   * @throws {BundleError} `spiffebundle: no SPIFFE bundle for trust domain "<td>"`.
+   * @throws {BundleError} `spiffebundle: no SPIFFE bundle for trust domain "<td>"` (reason
+   * `not-found`).
+   * @throws {TypeError} When `trustDomain` is neither.
    *
    * @example Using a set as an X509BundleSource
    * ```ts
@@ -207,7 +224,11 @@ export class BundleSet {
    * assert.equal(set.getX509BundleForTrustDomain(td).x509Authorities().length, 0);
    * ```
    */
-  getX509BundleForTrustDomain(trustDomain: TrustDomain): X509Bundle {
+  getX509BundleForTrustDomain(trustDomain: TrustDomain | string): X509Bundle {
+    trustDomain = trustDomainArgument(
+      trustDomain,
+      "BundleSet.getX509BundleForTrustDomain(trustDomain)",
+    );
     return this.getBundleForTrustDomain(trustDomain).getX509BundleForTrustDomain(trustDomain);
   }
 
@@ -215,9 +236,11 @@ export class BundleSet {
    * The JWT part of a trust domain's bundle: the set is a `JwtBundleSource`. The result is a
    * read-only view, as with {@linkcode BundleSet.getX509BundleForTrustDomain}.
    *
-   * @param trustDomain The trust domain.
+   * @param trustDomain The trust domain (a `TrustDomain`, or a string to parse).
    * @returns The JWT bundle.
-   * @throws {BundleError} `spiffebundle: no SPIFFE bundle for trust domain "<td>"`.
+   * @throws {BundleError} `spiffebundle: no SPIFFE bundle for trust domain "<td>"` (reason
+   * `not-found`).
+   * @throws {TypeError} When `trustDomain` is neither.
    *
    * @example Using a set as a JwtBundleSource
    * ```ts
@@ -229,7 +252,11 @@ export class BundleSet {
    * });
    * ```
    */
-  getJwtBundleForTrustDomain(trustDomain: TrustDomain): JwtBundle {
+  getJwtBundleForTrustDomain(trustDomain: TrustDomain | string): JwtBundle {
+    trustDomain = trustDomainArgument(
+      trustDomain,
+      "BundleSet.getJwtBundleForTrustDomain(trustDomain)",
+    );
     return this.getBundleForTrustDomain(trustDomain).getJwtBundleForTrustDomain(trustDomain);
   }
 }

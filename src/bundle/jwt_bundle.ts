@@ -1,6 +1,7 @@
 import type { KeyObject } from "node:crypto";
 import { BundleError } from "../errors.ts";
-import type { TrustDomain } from "../spiffeid/trust_domain.ts";
+import { defineInspect, describeKey } from "../_internal/inspect.ts";
+import { type TrustDomain, trustDomainArgument } from "../spiffeid/trust_domain.ts";
 import { publicKeyFromJwk } from "./_jwk.ts";
 import { JwtAuthorities } from "./_jwt_authorities.ts";
 import { errorAddingAuthority, jwkKeyId, jwksKeys, parseJwksDocument } from "./_jwks.ts";
@@ -12,7 +13,9 @@ const PREFIX = "jwtbundle";
  * domain must be signed with (go-spiffe's `jwtbundle.Bundle`).
  *
  * Keys are `node:crypto` public `KeyObject`s. Every change bumps {@linkcode JwtBundle.revision}.
- * The bundle is also a `JwtBundleSource` for its own trust domain.
+ * The bundle is also a `JwtBundleSource` for its own trust domain. It shows as
+ * `JwtBundle { trustDomain: TrustDomain(example.org), jwtAuthorities: Map(1) { "key-1" => "EC
+ * P-256" } }` (key IDs and key types) in `console.log` and `util.inspect`.
  *
  * @example Parsing a JWKS and finding a key
  * ```ts
@@ -33,6 +36,15 @@ const PREFIX = "jwtbundle";
  * ```
  */
 export class JwtBundle {
+  static {
+    defineInspect(this, "JwtBundle", (bundle) => ({
+      trustDomain: bundle.trustDomain,
+      jwtAuthorities: new Map(
+        Array.from(bundle.jwtAuthorities(), ([keyId, key]) => [keyId, describeKey(key)]),
+      ),
+    }));
+  }
+
   readonly #trustDomain: TrustDomain;
   readonly #authorities = new JwtAuthorities();
   #revision = 0;
@@ -40,7 +52,8 @@ export class JwtBundle {
   /**
    * Creates an empty bundle.
    *
-   * @param trustDomain The trust domain the bundle belongs to.
+   * @param trustDomain The trust domain the bundle belongs to (a `TrustDomain`, or a string to parse).
+   * @throws {TypeError} When `trustDomain` is neither a `TrustDomain` nor a string.
    *
    * @example Creating an empty bundle
    * ```ts
@@ -50,8 +63,8 @@ export class JwtBundle {
    * assert.equal(new JwtBundle(TrustDomain.parse("example.org")).jwtAuthorities().size, 0);
    * ```
    */
-  constructor(trustDomain: TrustDomain) {
-    this.#trustDomain = trustDomain;
+  constructor(trustDomain: TrustDomain | string) {
+    this.#trustDomain = trustDomainArgument(trustDomain, "new JwtBundle(trustDomain)");
   }
 
   /**
@@ -60,8 +73,9 @@ export class JwtBundle {
    * @param trustDomain The trust domain the bundle belongs to.
    * @param authorities Public keys by key ID.
    * @returns The bundle.
-   * @throws {BundleError} `jwtbundle: keyID cannot be empty`, or
-   * `jwtbundle: JWT authority must be a public key`.
+   * @throws {BundleError} `jwtbundle: keyID cannot be empty` (reason `missing-key-id`), or
+   * `jwtbundle: JWT authority must be a public key` (reason `not-public-key`).
+   * @throws {TypeError} When `trustDomain` is neither a `TrustDomain` nor a string.
    *
    * @example Wrapping keys you already have
    * ```ts
@@ -76,9 +90,10 @@ export class JwtBundle {
    * ```
    */
   static fromJwtAuthorities(
-    trustDomain: TrustDomain,
+    trustDomain: TrustDomain | string,
     authorities: ReadonlyMap<string, KeyObject>,
   ): JwtBundle {
+    trustDomain = trustDomainArgument(trustDomain, "JwtBundle.fromJwtAuthorities(trustDomain)");
     const bundle = new JwtBundle(trustDomain);
     for (const [keyId, key] of authorities) bundle.#authorities.set(PREFIX, keyId, key);
     return bundle;
@@ -93,11 +108,12 @@ export class JwtBundle {
    * @param trustDomain The trust domain the bundle belongs to.
    * @param jwksJson The JWKS JSON text, or its UTF-8 bytes.
    * @returns The bundle.
-   * @throws {BundleError} `jwtbundle: unable to parse JWKS: <reason>` for bad JSON;
-   * `jwtbundle: no authorities found` when `keys` is missing;
+   * @throws {BundleError} `jwtbundle: unable to parse JWKS: <reason>` for bad JSON (reason
+   * `malformed`); `jwtbundle: no authorities found` when `keys` is missing (`no-authorities`);
    * `jwtbundle: error adding authority <i> of JWKS: keyID cannot be empty` for a key without
-   * `kid`; `jwtbundle: error adding authority <i> of JWKS: <reason>` for a key that cannot be
-   * imported.
+   * `kid` (`missing-key-id`); `jwtbundle: error adding authority <i> of JWKS: <reason>` for a key
+   * that cannot be imported (`malformed`).
+   * @throws {TypeError} When `trustDomain` is neither a `TrustDomain` nor a string.
    *
    * @example Parsing a key set
    * ```ts
@@ -111,7 +127,8 @@ export class JwtBundle {
    * });
    * ```
    */
-  static parse(trustDomain: TrustDomain, jwksJson: string | Uint8Array): JwtBundle {
+  static parse(trustDomain: TrustDomain | string, jwksJson: string | Uint8Array): JwtBundle {
+    trustDomain = trustDomainArgument(trustDomain, "JwtBundle.parse(trustDomain)");
     const keys = jwksKeys(PREFIX, parseJwksDocument(PREFIX, jwksJson));
     const bundle = new JwtBundle(trustDomain);
     keys.forEach((jwk, i) => {
@@ -199,8 +216,9 @@ export class JwtBundle {
    * @param keyId The key ID; must not be empty.
    * @param key A `node:crypto` public key.
    * @returns Nothing.
-   * @throws {BundleError} `jwtbundle: keyID cannot be empty`, or
-   * `jwtbundle: JWT authority must be a public key` for a private or secret key.
+   * @throws {BundleError} `jwtbundle: keyID cannot be empty` (reason `missing-key-id`), or
+   * `jwtbundle: JWT authority must be a public key` for a private or secret key
+   * (`not-public-key`).
    *
    * @example Adding a key
    * ```ts
@@ -305,10 +323,11 @@ export class JwtBundle {
   /**
    * Returns this bundle when asked for its own trust domain: a bundle is a `JwtBundleSource`.
    *
-   * @param trustDomain The trust domain wanted.
+   * @param trustDomain The trust domain wanted (a `TrustDomain`, or a string to parse).
    * @returns This bundle.
-   * @throws {BundleError} `jwtbundle: no JWT bundle for trust domain "<td>"` for any other
-   * trust domain.
+   * @throws {BundleError} `jwtbundle: no JWT bundle for trust domain "<td>"` (reason
+   * `not-found`) for any other trust domain.
+   * @throws {TypeError} When `trustDomain` is neither a `TrustDomain` nor a string.
    *
    * @example Using a bundle as a JwtBundleSource
    * ```ts
@@ -322,10 +341,15 @@ export class JwtBundle {
    * });
    * ```
    */
-  getJwtBundleForTrustDomain(trustDomain: TrustDomain): JwtBundle {
+  getJwtBundleForTrustDomain(trustDomain: TrustDomain | string): JwtBundle {
+    trustDomain = trustDomainArgument(
+      trustDomain,
+      "JwtBundle.getJwtBundleForTrustDomain(trustDomain)",
+    );
     if (!this.#trustDomain.equals(trustDomain)) {
       throw new BundleError(
         `${PREFIX}: no JWT bundle for trust domain ${JSON.stringify(trustDomain.name)}`,
+        { reason: "not-found" },
       );
     }
     return this;

@@ -1,4 +1,5 @@
-import type { TrustDomain } from "../spiffeid/trust_domain.ts";
+import { defineInspect } from "../_internal/inspect.ts";
+import { type TrustDomain, trustDomainArgument } from "../spiffeid/trust_domain.ts";
 import { type BundleNames, BundleSetCore, parseBundleMap } from "./_bundle_set_core.ts";
 import type { BundleBytesMap } from "./bundle_bytes_map.ts";
 import { JwtBundle } from "./jwt_bundle.ts";
@@ -8,7 +9,8 @@ const NAMES: BundleNames = { prefix: "jwtbundle", kind: "JWT" };
 /**
  * JWT bundles keyed by trust domain, at most one per trust domain (go-spiffe's `jwtbundle.Set`).
  * It is a `JwtBundleSource`: validation picks the bundle of the token's own trust domain, never a
- * merge of several.
+ * merge of several. It shows as `JwtBundleSet { trustDomains: [ "a.org", "example.org" ] }` in
+ * `console.log` and `util.inspect`.
  *
  * @example Choosing the bundle of a trust domain
  * ```ts
@@ -22,6 +24,12 @@ const NAMES: BundleNames = { prefix: "jwtbundle", kind: "JWT" };
  * ```
  */
 export class JwtBundleSet {
+  static {
+    defineInspect(this, "JwtBundleSet", (set) => ({
+      trustDomains: set.bundles().map((bundle) => bundle.trustDomain.name),
+    }));
+  }
+
   readonly #bundles = new BundleSetCore<JwtBundle>(NAMES);
 
   /**
@@ -97,8 +105,9 @@ export class JwtBundleSet {
   /**
    * Removes the bundle of a trust domain, if any.
    *
-   * @param trustDomain The trust domain.
+   * @param trustDomain The trust domain (a `TrustDomain`, or a string to parse).
    * @returns Nothing.
+   * @throws {TypeError} When `trustDomain` is neither.
    *
    * @example Removing a bundle
    * ```ts
@@ -111,15 +120,16 @@ export class JwtBundleSet {
    * assert.ok(!set.has(td));
    * ```
    */
-  remove(trustDomain: TrustDomain): void {
-    this.#bundles.remove(trustDomain);
+  remove(trustDomain: TrustDomain | string): void {
+    this.#bundles.remove(trustDomainArgument(trustDomain, "JwtBundleSet.remove(trustDomain)"));
   }
 
   /**
    * Whether the set has a bundle for the trust domain.
    *
-   * @param trustDomain The trust domain.
+   * @param trustDomain The trust domain (a `TrustDomain`, or a string to parse).
    * @returns `true` when present.
+   * @throws {TypeError} When `trustDomain` is neither.
    *
    * @example Checking for a trust domain
    * ```ts
@@ -129,15 +139,16 @@ export class JwtBundleSet {
    * assert.ok(!new JwtBundleSet().has(TrustDomain.parse("example.org")));
    * ```
    */
-  has(trustDomain: TrustDomain): boolean {
-    return this.#bundles.has(trustDomain);
+  has(trustDomain: TrustDomain | string): boolean {
+    return this.#bundles.has(trustDomainArgument(trustDomain, "JwtBundleSet.has(trustDomain)"));
   }
 
   /**
    * The bundle of a trust domain.
    *
-   * @param trustDomain The trust domain.
+   * @param trustDomain The trust domain (a `TrustDomain`, or a string to parse).
    * @returns The bundle, or `undefined`.
+   * @throws {TypeError} When `trustDomain` is neither.
    *
    * @example Getting a bundle
    * ```ts
@@ -147,8 +158,8 @@ export class JwtBundleSet {
    * assert.equal(new JwtBundleSet().get(TrustDomain.parse("example.org")), undefined);
    * ```
    */
-  get(trustDomain: TrustDomain): JwtBundle | undefined {
-    return this.#bundles.get(trustDomain);
+  get(trustDomain: TrustDomain | string): JwtBundle | undefined {
+    return this.#bundles.get(trustDomainArgument(trustDomain, "JwtBundleSet.get(trustDomain)"));
   }
 
   /**
@@ -194,9 +205,11 @@ export class JwtBundleSet {
   /**
    * The bundle of a trust domain: the set is a `JwtBundleSource`.
    *
-   * @param trustDomain The trust domain.
+   * @param trustDomain The trust domain (a `TrustDomain`, or a string to parse).
    * @returns The bundle (not a copy).
-   * @throws {BundleError} `jwtbundle: no JWT bundle for trust domain "<td>"`.
+   * @throws {BundleError} `jwtbundle: no JWT bundle for trust domain "<td>"` (reason
+   * `not-found`).
+   * @throws {TypeError} When `trustDomain` is neither.
    *
    * @example Using a set as a source
    * ```ts
@@ -208,7 +221,9 @@ export class JwtBundleSet {
    * });
    * ```
    */
-  getJwtBundleForTrustDomain(trustDomain: TrustDomain): JwtBundle {
-    return this.#bundles.require(trustDomain);
+  getJwtBundleForTrustDomain(trustDomain: TrustDomain | string): JwtBundle {
+    return this.#bundles.require(
+      trustDomainArgument(trustDomain, "JwtBundleSet.getJwtBundleForTrustDomain(trustDomain)"),
+    );
   }
 }

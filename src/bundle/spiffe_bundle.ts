@@ -1,6 +1,7 @@
 import type { KeyObject, X509Certificate } from "node:crypto";
 import { BundleError } from "../errors.ts";
-import type { TrustDomain } from "../spiffeid/trust_domain.ts";
+import { defineInspect, describeCertificate, describeKey } from "../_internal/inspect.ts";
+import { type TrustDomain, trustDomainArgument } from "../spiffeid/trust_domain.ts";
 import { decodeBase64Strict, encodeBase64 } from "../_internal/base64.ts";
 import { parseCertificateDer } from "../_internal/certificate.ts";
 import {
@@ -53,7 +54,10 @@ interface View<B> {
  * entry without `kid` is still an error, as in go-spiffe (producers MUST set it, and a key that
  * cannot be selected is better reported than silently dropped).
  *
- * The bundle is a source of all three bundle kinds for its own trust domain.
+ * The bundle is a source of all three bundle kinds for its own trust domain. It shows as
+ * `SpiffeBundle { trustDomain: TrustDomain(example.org), x509Authorities: [ "CN=example.org" ],
+ * jwtAuthorities: Map(1) { "key-1" => "EC P-256" }, sequenceNumber: 1n, refreshHint: 300000 }` in
+ * `console.log` and `util.inspect`.
  *
  * @example Parsing a federated bundle
  * ```ts
@@ -68,6 +72,18 @@ interface View<B> {
  * ```
  */
 export class SpiffeBundle {
+  static {
+    defineInspect(this, "SpiffeBundle", (bundle) => ({
+      trustDomain: bundle.trustDomain,
+      x509Authorities: bundle.x509Authorities().map(describeCertificate),
+      jwtAuthorities: new Map(
+        Array.from(bundle.jwtAuthorities(), ([keyId, key]) => [keyId, describeKey(key)]),
+      ),
+      sequenceNumber: bundle.sequenceNumber,
+      refreshHint: bundle.refreshHint,
+    }));
+  }
+
   readonly #trustDomain: TrustDomain;
   readonly #x509 = new X509Authorities();
   readonly #jwt = new JwtAuthorities();
@@ -82,7 +98,9 @@ export class SpiffeBundle {
   /**
    * Creates an empty bundle, without sequence number or refresh hint.
    *
-   * @param trustDomain The trust domain the bundle belongs to.
+   * @param trustDomain The trust domain the bundle belongs to (a `TrustDomain`, or a string to
+   * parse).
+   * @throws {TypeError} When `trustDomain` is neither a `TrustDomain` nor a string.
    *
    * @example Creating an empty bundle
    * ```ts
@@ -93,8 +111,8 @@ export class SpiffeBundle {
    * assert.equal(bundle.marshal(), '{"keys":[]}');
    * ```
    */
-  constructor(trustDomain: TrustDomain) {
-    this.#trustDomain = trustDomain;
+  constructor(trustDomain: TrustDomain | string) {
+    this.#trustDomain = trustDomainArgument(trustDomain, "new SpiffeBundle(trustDomain)");
   }
 
   /**
@@ -111,14 +129,17 @@ export class SpiffeBundle {
    * - `spiffe_sequence`: an integer in the unsigned 64-bit range; `spiffe_refresh_hint`: a
    *   non-negative integer number of seconds.
    *
-   * @param trustDomain The trust domain the bundle belongs to (a bundle does not name it).
+   * @param trustDomain The trust domain the bundle belongs to (a bundle does not name it): a
+   * `TrustDomain`, or a string to parse.
    * @param json The JSON text, or its UTF-8 bytes.
    * @returns The bundle.
    * @throws {BundleError} `spiffebundle: unable to parse JWKS: <reason>` for bad JSON or bad
-   * members; `spiffebundle: no authorities found` when `keys` is missing or `null`;
-   * `spiffebundle: error adding authority <i> of JWKS: keyID cannot be empty` for a `jwt-svid`
-   * entry without `kid`; `spiffebundle: error adding authority <i> of JWKS: <reason>` for a
-   * `jwt-svid` key that cannot be imported.
+   * members (reason `malformed`); `spiffebundle: no authorities found` when `keys` is missing or
+   * `null` (`no-authorities`); `spiffebundle: error adding authority <i> of JWKS: keyID cannot be
+   * empty` for a `jwt-svid` entry without `kid` (`missing-key-id`);
+   * `spiffebundle: error adding authority <i> of JWKS: <reason>` for a `jwt-svid` key that cannot
+   * be imported (`malformed`).
+   * @throws {TypeError} When `trustDomain` is neither a `TrustDomain` nor a string.
    *
    * @example Unknown key types and uses are ignored
    * ```ts
@@ -133,7 +154,8 @@ export class SpiffeBundle {
    * });
    * ```
    */
-  static parse(trustDomain: TrustDomain, json: string | Uint8Array): SpiffeBundle {
+  static parse(trustDomain: TrustDomain | string, json: string | Uint8Array): SpiffeBundle {
+    trustDomain = trustDomainArgument(trustDomain, "SpiffeBundle.parse(trustDomain)");
     const doc = parseJwksDocument(PREFIX, json);
     const bundle = new SpiffeBundle(trustDomain);
     bundle.#sequenceNumber = jsonInteger(PREFIX, doc, "spiffe_sequence", MAX_SEQUENCE);
@@ -512,8 +534,8 @@ export class SpiffeBundle {
    * its `kid`. The trust domain is not part of the document.
    *
    * @returns The JSON text.
-   * @throws {BundleError} `spiffebundle: cannot marshal X.509 authority <i>: <reason>` when a
-   * certificate's key cannot be written as a JWK.
+   * @throws {BundleError} `spiffebundle: cannot marshal X.509 authority <i>: <reason>` (reason
+   * `marshal-failed`) when a certificate's key cannot be written as a JWK.
    *
    * @example SPIFFE bundle round trip
    * ```ts
@@ -548,6 +570,7 @@ export class SpiffeBundle {
         const reason = cause instanceof Error ? cause.message : String(cause);
         throw new BundleError(`${PREFIX}: cannot marshal X.509 authority ${i}: ${reason}`, {
           cause,
+          reason: "marshal-failed",
         });
       }
       const { kty, ...params } = jwk;
@@ -618,10 +641,11 @@ export class SpiffeBundle {
    * Returns this bundle when asked for its own trust domain: a SPIFFE bundle is a
    * `SpiffeBundleSource`.
    *
-   * @param trustDomain The trust domain wanted.
+   * @param trustDomain The trust domain wanted (a `TrustDomain`, or a string to parse).
    * @returns This bundle.
-   * @throws {BundleError} `spiffebundle: no SPIFFE bundle for trust domain "<td>"` for any other
-   * trust domain.
+   * @throws {BundleError} `spiffebundle: no SPIFFE bundle for trust domain "<td>"` (reason
+   * `not-found`) for any other trust domain.
+   * @throws {TypeError} When `trustDomain` is neither a `TrustDomain` nor a string.
    *
    * @example Using a bundle as a SpiffeBundleSource
    * ```ts
@@ -632,8 +656,8 @@ export class SpiffeBundle {
    * assert.equal(bundle.getBundleForTrustDomain(TrustDomain.parse("example.org")), bundle);
    * ```
    */
-  getBundleForTrustDomain(trustDomain: TrustDomain): SpiffeBundle {
-    this.#requireTrustDomain(trustDomain, "SPIFFE");
+  getBundleForTrustDomain(trustDomain: TrustDomain | string): SpiffeBundle {
+    this.#requireTrustDomain(trustDomain, "SPIFFE", "getBundleForTrustDomain");
     return this;
   }
 
@@ -643,10 +667,11 @@ export class SpiffeBundle {
    * `X509Bundle` object, so caches keyed by it keep working; treat it as read-only (a view that
    * has been changed is not handed out again).
    *
-   * @param trustDomain The trust domain wanted.
+   * @param trustDomain The trust domain wanted (a `TrustDomain`, or a string to parse).
    * @returns The X.509 bundle.
-   * @throws {BundleError} `spiffebundle: no X.509 bundle for trust domain "<td>"` for any other
-   * trust domain.
+   * @throws {BundleError} `spiffebundle: no X.509 bundle for trust domain "<td>"` (reason
+   * `not-found`) for any other trust domain.
+   * @throws {TypeError} When `trustDomain` is neither a `TrustDomain` nor a string.
    *
    * @example Using a SPIFFE bundle as an X509BundleSource
    * ```ts
@@ -659,8 +684,8 @@ export class SpiffeBundle {
    * });
    * ```
    */
-  getX509BundleForTrustDomain(trustDomain: TrustDomain): X509Bundle {
-    this.#requireTrustDomain(trustDomain, "X.509");
+  getX509BundleForTrustDomain(trustDomain: TrustDomain | string): X509Bundle {
+    this.#requireTrustDomain(trustDomain, "X.509", "getX509BundleForTrustDomain");
     const view = this.#x509View;
     if (view?.at === this.#x509Changes && view.bundle.revision === 0) return view.bundle;
     const bundle = this.toX509Bundle();
@@ -673,10 +698,11 @@ export class SpiffeBundle {
    * `JwtBundleSource`. While the JWT authorities stay unchanged, every call returns the same
    * `JwtBundle` object; treat it as read-only.
    *
-   * @param trustDomain The trust domain wanted.
+   * @param trustDomain The trust domain wanted (a `TrustDomain`, or a string to parse).
    * @returns The JWT bundle.
-   * @throws {BundleError} `spiffebundle: no JWT bundle for trust domain "<td>"` for any other
-   * trust domain.
+   * @throws {BundleError} `spiffebundle: no JWT bundle for trust domain "<td>"` (reason
+   * `not-found`) for any other trust domain.
+   * @throws {TypeError} When `trustDomain` is neither a `TrustDomain` nor a string.
    *
    * @example Using a SPIFFE bundle as a JwtBundleSource
    * ```ts
@@ -688,8 +714,8 @@ export class SpiffeBundle {
    * assert.equal(bundle.getJwtBundleForTrustDomain(td), bundle.getJwtBundleForTrustDomain(td));
    * ```
    */
-  getJwtBundleForTrustDomain(trustDomain: TrustDomain): JwtBundle {
-    this.#requireTrustDomain(trustDomain, "JWT");
+  getJwtBundleForTrustDomain(trustDomain: TrustDomain | string): JwtBundle {
+    this.#requireTrustDomain(trustDomain, "JWT", "getJwtBundleForTrustDomain");
     const view = this.#jwtView;
     if (view?.at === this.#jwtChanges && view.bundle.revision === 0) return view.bundle;
     const bundle = this.toJwtBundle();
@@ -697,10 +723,12 @@ export class SpiffeBundle {
     return bundle;
   }
 
-  #requireTrustDomain(trustDomain: TrustDomain, kind: string): void {
+  #requireTrustDomain(trustDomain: TrustDomain | string, kind: string, method: string): void {
+    trustDomain = trustDomainArgument(trustDomain, `SpiffeBundle.${method}(trustDomain)`);
     if (!this.#trustDomain.equals(trustDomain)) {
       throw new BundleError(
         `${PREFIX}: no ${kind} bundle for trust domain ${JSON.stringify(trustDomain.name)}`,
+        { reason: "not-found" },
       );
     }
   }

@@ -1,6 +1,7 @@
 import type { X509Certificate } from "node:crypto";
 import { BundleError } from "../errors.ts";
-import type { TrustDomain } from "../spiffeid/trust_domain.ts";
+import { defineInspect, describeCertificate } from "../_internal/inspect.ts";
+import { type TrustDomain, trustDomainArgument } from "../spiffeid/trust_domain.ts";
 import { parseCertificateDer } from "../_internal/certificate.ts";
 import { splitDerCertificates } from "../_internal/der.ts";
 import { decodePemBody, encodePemCertificates, findPemBlocks } from "../_internal/pem.ts";
@@ -13,7 +14,8 @@ import { X509Authorities } from "./_x509_authorities.ts";
  * Authorities are kept in insertion order and keyed by their DER bytes, so a certificate added
  * twice is stored once and {@linkcode X509Bundle.hasX509Authority} is O(1). Every change bumps
  * {@linkcode X509Bundle.revision}. The bundle is also an `X509BundleSource` for its own trust
- * domain.
+ * domain. It shows as `X509Bundle { trustDomain: TrustDomain(example.org), x509Authorities: [
+ * "CN=example.org" ] }` (each authority by its subject) in `console.log` and `util.inspect`.
  *
  * @example Loading a PEM bundle and using it as a source
  * ```ts
@@ -36,6 +38,13 @@ import { X509Authorities } from "./_x509_authorities.ts";
  * ```
  */
 export class X509Bundle {
+  static {
+    defineInspect(this, "X509Bundle", (bundle) => ({
+      trustDomain: bundle.trustDomain,
+      x509Authorities: bundle.x509Authorities().map(describeCertificate),
+    }));
+  }
+
   readonly #trustDomain: TrustDomain;
   readonly #authorities: X509Authorities;
   #revision = 0;
@@ -43,7 +52,8 @@ export class X509Bundle {
   /**
    * Creates an empty bundle.
    *
-   * @param trustDomain The trust domain the bundle belongs to.
+   * @param trustDomain The trust domain the bundle belongs to (a `TrustDomain`, or a string to parse).
+   * @throws {TypeError} When `trustDomain` is neither a `TrustDomain` nor a string.
    *
    * @example Creating an empty bundle
    * ```ts
@@ -54,8 +64,8 @@ export class X509Bundle {
    * assert.equal(bundle.x509Authorities().length, 0);
    * ```
    */
-  constructor(trustDomain: TrustDomain) {
-    this.#trustDomain = trustDomain;
+  constructor(trustDomain: TrustDomain | string) {
+    this.#trustDomain = trustDomainArgument(trustDomain, "new X509Bundle(trustDomain)");
     this.#authorities = new X509Authorities();
   }
 
@@ -65,6 +75,7 @@ export class X509Bundle {
    * @param trustDomain The trust domain the bundle belongs to.
    * @param certs The CA certificates.
    * @returns The bundle.
+   * @throws {TypeError} When `trustDomain` is neither a `TrustDomain` nor a string.
    *
    * @example Wrapping certificates you already have
    * ```ts
@@ -86,7 +97,11 @@ export class X509Bundle {
    * assert.equal(bundle.x509Authorities().length, 1);
    * ```
    */
-  static fromAuthorities(trustDomain: TrustDomain, certs: Iterable<X509Certificate>): X509Bundle {
+  static fromAuthorities(
+    trustDomain: TrustDomain | string,
+    certs: Iterable<X509Certificate>,
+  ): X509Bundle {
+    trustDomain = trustDomainArgument(trustDomain, "X509Bundle.fromAuthorities(trustDomain)");
     const bundle = new X509Bundle(trustDomain);
     for (const cert of certs) bundle.#authorities.add(cert);
     return bundle;
@@ -101,7 +116,9 @@ export class X509Bundle {
    * @param pem The PEM text, or its bytes.
    * @returns The bundle.
    * @throws {BundleError} `x509bundle: cannot parse certificate: no PEM blocks found`, or
-   * `x509bundle: cannot parse certificate: <reason>` for a block that is not a certificate.
+   * `x509bundle: cannot parse certificate: <reason>` for a block that is not a certificate
+   * (reason `malformed`).
+   * @throws {TypeError} When `trustDomain` is neither a `TrustDomain` nor a string.
    *
    * @example Parsing PEM text
    * ```ts
@@ -121,7 +138,8 @@ export class X509Bundle {
    * assert.equal(bundle.marshal(), pem);
    * ```
    */
-  static parse(trustDomain: TrustDomain, pem: string | Uint8Array): X509Bundle {
+  static parse(trustDomain: TrustDomain | string, pem: string | Uint8Array): X509Bundle {
+    trustDomain = trustDomainArgument(trustDomain, "X509Bundle.parse(trustDomain)");
     const text = typeof pem === "string" ? pem : new TextDecoder().decode(pem);
     const blocks = findPemBlocks(text);
     if (blocks.length === 0) throw cannotParse(new SyntaxError("no PEM blocks found"));
@@ -145,7 +163,9 @@ export class X509Bundle {
    * @param der The certificates' DER, end to end.
    * @returns The bundle.
    * @throws {BundleError} `x509bundle: cannot parse certificate: <reason>`, e.g.
-   * `x509bundle: cannot parse certificate: truncated DER: certificate 0 needs 377 bytes, 40 remain`.
+   * `x509bundle: cannot parse certificate: truncated DER: certificate 0 needs 377 bytes, 40 remain`
+   * (reason `malformed`).
+   * @throws {TypeError} When `trustDomain` is neither a `TrustDomain` nor a string.
    *
    * @example Parsing the Workload API form
    * ```ts
@@ -169,7 +189,8 @@ export class X509Bundle {
    * assert.equal(X509Bundle.parseRaw(td, new Uint8Array()).x509Authorities().length, 0);
    * ```
    */
-  static parseRaw(trustDomain: TrustDomain, der: Uint8Array): X509Bundle {
+  static parseRaw(trustDomain: TrustDomain | string, der: Uint8Array): X509Bundle {
+    trustDomain = trustDomainArgument(trustDomain, "X509Bundle.parseRaw(trustDomain)");
     const bundle = new X509Bundle(trustDomain);
     try {
       for (const part of splitDerCertificates(der)) {
@@ -484,10 +505,11 @@ export class X509Bundle {
   /**
    * Returns this bundle when asked for its own trust domain: a bundle is an `X509BundleSource`.
    *
-   * @param trustDomain The trust domain wanted.
+   * @param trustDomain The trust domain wanted (a `TrustDomain`, or a string to parse).
    * @returns This bundle.
-   * @throws {BundleError} `x509bundle: no X.509 bundle found for trust domain: "<td>"` for any
-   * other trust domain.
+   * @throws {BundleError} `x509bundle: no X.509 bundle found for trust domain: "<td>"` (reason
+   * `not-found`) for any other trust domain.
+   * @throws {TypeError} When `trustDomain` is neither a `TrustDomain` nor a string.
    *
    * @example Using a bundle as an X509BundleSource
    * ```ts
@@ -501,10 +523,15 @@ export class X509Bundle {
    * });
    * ```
    */
-  getX509BundleForTrustDomain(trustDomain: TrustDomain): X509Bundle {
+  getX509BundleForTrustDomain(trustDomain: TrustDomain | string): X509Bundle {
+    trustDomain = trustDomainArgument(
+      trustDomain,
+      "X509Bundle.getX509BundleForTrustDomain(trustDomain)",
+    );
     if (!this.#trustDomain.equals(trustDomain)) {
       throw new BundleError(
         `x509bundle: no X.509 bundle found for trust domain: ${JSON.stringify(trustDomain.name)}`,
+        { reason: "not-found" },
       );
     }
     return this;
@@ -519,5 +546,8 @@ export class X509Bundle {
  */
 function cannotParse(cause: unknown): BundleError {
   const reason = cause instanceof Error ? cause.message : String(cause);
-  return new BundleError(`x509bundle: cannot parse certificate: ${reason}`, { cause });
+  return new BundleError(`x509bundle: cannot parse certificate: ${reason}`, {
+    cause,
+    reason: "malformed",
+  });
 }

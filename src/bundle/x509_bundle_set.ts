@@ -1,4 +1,5 @@
-import type { TrustDomain } from "../spiffeid/trust_domain.ts";
+import { defineInspect } from "../_internal/inspect.ts";
+import { type TrustDomain, trustDomainArgument } from "../spiffeid/trust_domain.ts";
 import { type BundleNames, BundleSetCore, parseBundleMap } from "./_bundle_set_core.ts";
 import type { BundleBytesMap } from "./bundle_bytes_map.ts";
 import { X509Bundle } from "./x509_bundle.ts";
@@ -8,7 +9,8 @@ const NAMES: BundleNames = { prefix: "x509bundle", kind: "X.509" };
 /**
  * X.509 bundles keyed by trust domain, at most one per trust domain (go-spiffe's
  * `x509bundle.Set`). It is an `X509BundleSource`: verification picks the bundle of the peer's own
- * trust domain, never a merge of several.
+ * trust domain, never a merge of several. It shows as
+ * `X509BundleSet { trustDomains: [ "a.org", "example.org" ] }` in `console.log` and `util.inspect`.
  *
  * @example Choosing the bundle of a trust domain
  * ```ts
@@ -22,6 +24,12 @@ const NAMES: BundleNames = { prefix: "x509bundle", kind: "X.509" };
  * ```
  */
 export class X509BundleSet {
+  static {
+    defineInspect(this, "X509BundleSet", (set) => ({
+      trustDomains: set.bundles().map((bundle) => bundle.trustDomain.name),
+    }));
+  }
+
   readonly #bundles = new BundleSetCore<X509Bundle>(NAMES);
 
   /**
@@ -95,8 +103,9 @@ export class X509BundleSet {
   /**
    * Removes the bundle of a trust domain, if any.
    *
-   * @param trustDomain The trust domain.
+   * @param trustDomain The trust domain (a `TrustDomain`, or a string to parse).
    * @returns Nothing.
+   * @throws {TypeError} When `trustDomain` is neither.
    *
    * @example Removing a bundle
    * ```ts
@@ -109,15 +118,16 @@ export class X509BundleSet {
    * assert.ok(!set.has(td));
    * ```
    */
-  remove(trustDomain: TrustDomain): void {
-    this.#bundles.remove(trustDomain);
+  remove(trustDomain: TrustDomain | string): void {
+    this.#bundles.remove(trustDomainArgument(trustDomain, "X509BundleSet.remove(trustDomain)"));
   }
 
   /**
    * Whether the set has a bundle for the trust domain.
    *
-   * @param trustDomain The trust domain.
+   * @param trustDomain The trust domain (a `TrustDomain`, or a string to parse).
    * @returns `true` when present.
+   * @throws {TypeError} When `trustDomain` is neither.
    *
    * @example Checking for a trust domain
    * ```ts
@@ -127,15 +137,16 @@ export class X509BundleSet {
    * assert.ok(!new X509BundleSet().has(TrustDomain.parse("example.org")));
    * ```
    */
-  has(trustDomain: TrustDomain): boolean {
-    return this.#bundles.has(trustDomain);
+  has(trustDomain: TrustDomain | string): boolean {
+    return this.#bundles.has(trustDomainArgument(trustDomain, "X509BundleSet.has(trustDomain)"));
   }
 
   /**
    * The bundle of a trust domain.
    *
-   * @param trustDomain The trust domain.
+   * @param trustDomain The trust domain (a `TrustDomain`, or a string to parse).
    * @returns The bundle, or `undefined`.
+   * @throws {TypeError} When `trustDomain` is neither.
    *
    * @example Getting a bundle
    * ```ts
@@ -145,8 +156,8 @@ export class X509BundleSet {
    * assert.equal(new X509BundleSet().get(TrustDomain.parse("example.org")), undefined);
    * ```
    */
-  get(trustDomain: TrustDomain): X509Bundle | undefined {
-    return this.#bundles.get(trustDomain);
+  get(trustDomain: TrustDomain | string): X509Bundle | undefined {
+    return this.#bundles.get(trustDomainArgument(trustDomain, "X509BundleSet.get(trustDomain)"));
   }
 
   /**
@@ -192,9 +203,11 @@ export class X509BundleSet {
   /**
    * The bundle of a trust domain: the set is an `X509BundleSource`.
    *
-   * @param trustDomain The trust domain.
+   * @param trustDomain The trust domain (a `TrustDomain`, or a string to parse).
    * @returns The bundle (not a copy).
-   * @throws {BundleError} `x509bundle: no X.509 bundle for trust domain "<td>"`.
+   * @throws {BundleError} `x509bundle: no X.509 bundle for trust domain "<td>"` (reason
+   * `not-found`).
+   * @throws {TypeError} When `trustDomain` is neither.
    *
    * @example Using a set as a source
    * ```ts
@@ -206,7 +219,9 @@ export class X509BundleSet {
    * });
    * ```
    */
-  getX509BundleForTrustDomain(trustDomain: TrustDomain): X509Bundle {
-    return this.#bundles.require(trustDomain);
+  getX509BundleForTrustDomain(trustDomain: TrustDomain | string): X509Bundle {
+    return this.#bundles.require(
+      trustDomainArgument(trustDomain, "X509BundleSet.getX509BundleForTrustDomain(trustDomain)"),
+    );
   }
 }

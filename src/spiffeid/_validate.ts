@@ -1,25 +1,33 @@
 // The byte-level grammar of SPIFFE IDs (SPIFFE-ID §2), checked in go-spiffe's order
 // so that each input fails with the same reason go-spiffe gives. Never `new URL()`.
-import { SpiffeIdError } from "../errors.ts";
+import { SpiffeIdError, type SpiffeIdErrorReason } from "../errors.ts";
 import { MAX_ID_LENGTH, MAX_TRUST_DOMAIN_LENGTH } from "./limits.ts";
 
 const SCHEME_PREFIX = "spiffe://";
 
+/** go-spiffe's `spiffeid` errors: the reason of each, and its exact message. */
 export const errors = {
-  empty: "cannot be empty",
-  badScheme: "scheme is missing or invalid",
-  missingTrustDomain: "trust domain is missing",
-  badTrustDomainChar:
+  empty: ["empty", "cannot be empty"],
+  badScheme: ["wrong-scheme", "scheme is missing or invalid"],
+  missingTrustDomain: ["missing-trust-domain", "trust domain is missing"],
+  badTrustDomainChar: [
+    "bad-trust-domain-char",
     "trust domain characters are limited to lowercase letters, numbers, dots, dashes, and underscores",
-  badPathSegmentChar:
+  ],
+  badPathSegmentChar: [
+    "bad-path-segment-char",
     "path segment characters are limited to letters, numbers, dots, dashes, and underscores",
-  emptySegment: "path cannot contain empty segments",
-  dotSegment: "path cannot contain dot segments",
-  trailingSlash: "path cannot have a trailing slash",
-  noLeadingSlash: "path must have a leading slash",
-  idTooLong: `SPIFFE ID cannot be longer than ${MAX_ID_LENGTH} bytes`,
-  trustDomainTooLong: `trust domain cannot be longer than ${MAX_TRUST_DOMAIN_LENGTH} bytes`,
-} as const;
+  ],
+  emptySegment: ["empty-segment", "path cannot contain empty segments"],
+  dotSegment: ["dot-segment", "path cannot contain dot segments"],
+  trailingSlash: ["trailing-slash", "path cannot have a trailing slash"],
+  noLeadingSlash: ["no-leading-slash", "path must have a leading slash"],
+  idTooLong: ["id-too-long", `SPIFFE ID cannot be longer than ${MAX_ID_LENGTH} bytes`],
+  trustDomainTooLong: [
+    "trust-domain-too-long",
+    `trust domain cannot be longer than ${MAX_TRUST_DOMAIN_LENGTH} bytes`,
+  ],
+} as const satisfies Record<string, readonly [SpiffeIdErrorReason, string]>;
 
 function isTrustDomainChar(c: number): boolean {
   return (c >= 0x61 && c <= 0x7a) || // a-z
@@ -34,8 +42,8 @@ function isPathSegmentChar(c: number): boolean {
     c === 0x2e || c === 0x2d || c === 0x5f; // . - _
 }
 
-function fail(message: string): never {
-  throw new SpiffeIdError(message);
+function fail([reason, message]: readonly [SpiffeIdErrorReason, string]): never {
+  throw new SpiffeIdError(message, { reason });
 }
 
 /** Throws unless `name` is a valid trust domain name (no scheme, no path). */

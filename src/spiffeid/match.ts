@@ -1,6 +1,6 @@
 import { AuthorizationError } from "../errors.ts";
-import type { SpiffeId } from "./spiffe_id.ts";
-import type { TrustDomain } from "./trust_domain.ts";
+import { type SpiffeId, spiffeIdArgument } from "./spiffe_id.ts";
+import { type TrustDomain, trustDomainArgument } from "./trust_domain.ts";
 
 /**
  * Tests a SPIFFE ID: returns when it matches, throws an {@linkcode AuthorizationError}
@@ -27,8 +27,10 @@ export function matchAny(): Matcher {
 /**
  * A matcher that accepts exactly `expected`.
  *
- * @param expected The one ID to accept.
+ * @param expected The one ID to accept, as a {@linkcode SpiffeId} or a string.
  * @returns The matcher; it throws `unexpected ID "<id>"` for any other ID.
+ * @throws {SpiffeIdError} When `expected` is a string that is not a valid SPIFFE ID.
+ * @throws {TypeError} When `expected` is neither.
  *
  * @example
  * ```ts
@@ -38,17 +40,20 @@ export function matchAny(): Matcher {
  * match(SpiffeId.parse("spiffe://example.org/server")); // does not throw
  * ```
  */
-export function matchId(expected: SpiffeId): Matcher {
+export function matchId(expected: SpiffeId | string): Matcher {
+  const want = spiffeIdArgument(expected, "matchId(expected)");
   return (id) => {
-    if (!id.equals(expected)) throw unexpectedId(id);
+    if (!id.equals(want)) throw unexpectedId(id);
   };
 }
 
 /**
  * A matcher that accepts any one of `expected`.
  *
- * @param expected The IDs to accept.
+ * @param expected The IDs to accept, as {@linkcode SpiffeId}s or strings.
  * @returns The matcher; it throws `unexpected ID "<id>"` for any other ID.
+ * @throws {SpiffeIdError} When a string is not a valid SPIFFE ID.
+ * @throws {TypeError} When an ID is neither.
  *
  * @example
  * ```ts
@@ -61,8 +66,10 @@ export function matchId(expected: SpiffeId): Matcher {
  * match(SpiffeId.parse("spiffe://example.org/b")); // does not throw
  * ```
  */
-export function matchOneOf(...expected: SpiffeId[]): Matcher {
-  const allowed = new Set(expected.map((id) => id.toString()));
+export function matchOneOf(...expected: (SpiffeId | string)[]): Matcher {
+  const allowed = new Set(
+    expected.map((id, i) => spiffeIdArgument(id, `matchOneOf(expected[${i}])`).toString()),
+  );
   return (id) => {
     if (!allowed.has(id.toString())) throw unexpectedId(id);
   };
@@ -71,8 +78,10 @@ export function matchOneOf(...expected: SpiffeId[]): Matcher {
 /**
  * A matcher that accepts every ID in `trustDomain`.
  *
- * @param trustDomain The trust domain to accept.
+ * @param trustDomain The trust domain to accept, as a {@linkcode TrustDomain} or a string.
  * @returns The matcher; it throws `unexpected trust domain "<td>"` for other domains.
+ * @throws {SpiffeIdError} When `trustDomain` is a string that is not a valid trust domain.
+ * @throws {TypeError} When `trustDomain` is neither.
  *
  * @example
  * ```ts
@@ -82,9 +91,10 @@ export function matchOneOf(...expected: SpiffeId[]): Matcher {
  * match(SpiffeId.parse("spiffe://example.org/anything")); // does not throw
  * ```
  */
-export function matchMemberOf(trustDomain: TrustDomain): Matcher {
+export function matchMemberOf(trustDomain: TrustDomain | string): Matcher {
+  const want = trustDomainArgument(trustDomain, "matchMemberOf(trustDomain)");
   return (id) => {
-    if (!id.memberOf(trustDomain)) {
+    if (!id.memberOf(want)) {
       throw new AuthorizationError(`unexpected trust domain "${id.trustDomain.name}"`);
     }
   };

@@ -1,5 +1,7 @@
+import { defineInspect } from "../_internal/inspect.ts";
+import { argumentError } from "../_internal/argument.ts";
 import { splitId, validateIdLength, validatePath, validatePathSegment } from "./_validate.ts";
-import { TrustDomain } from "./trust_domain.ts";
+import { TrustDomain, trustDomainArgument } from "./trust_domain.ts";
 
 /**
  * A SPIFFE ID: `spiffe://<trust domain><path>`, e.g. `spiffe://example.org/server`.
@@ -7,7 +9,8 @@ import { TrustDomain } from "./trust_domain.ts";
  * Parsing is byte-exact per the SPIFFE-ID standard (never `new URL()`): nothing is
  * case-folded or normalized, so every valid ID has exactly one spelling and equality is
  * string equality. IDs longer than 2048 bytes and trust domains longer than 255 bytes are
- * rejected.
+ * rejected. An ID shows as `SpiffeId(spiffe://example.org/server)` in `console.log`,
+ * `Deno.inspect` and Node's `util.inspect`.
  *
  * @example Parsing and inspecting an ID
  * ```ts
@@ -20,6 +23,10 @@ import { TrustDomain } from "./trust_domain.ts";
  * ```
  */
 export class SpiffeId {
+  static {
+    defineInspect(this, "SpiffeId", (id) => id.#text);
+  }
+
   readonly #trustDomain: TrustDomain;
   readonly #path: string;
   readonly #text: string;
@@ -37,6 +44,7 @@ export class SpiffeId {
    * @returns The ID.
    * @throws {SpiffeIdError} With go-spiffe's reason, e.g. `scheme is missing or invalid`,
    * `path cannot contain dot segments`, `path cannot have a trailing slash`.
+   * @throws {TypeError} When `text` is not a string.
    *
    * @example
    * ```ts
@@ -46,6 +54,9 @@ export class SpiffeId {
    * ```
    */
   static parse(text: string): SpiffeId {
+    if (typeof text !== "string") {
+      throw argumentError("SpiffeId.parse(text)", "a SPIFFE ID string", text);
+    }
     const parts = splitId(text);
     return new SpiffeId(TrustDomain.parse(parts.trustDomain), parts.path);
   }
@@ -54,10 +65,11 @@ export class SpiffeId {
    * Builds an ID from a trust domain and a path that starts with `/` (or is empty, for
    * the trust domain's own ID).
    *
-   * @param trustDomain The trust domain.
+   * @param trustDomain The trust domain, as a {@linkcode TrustDomain} or a string.
    * @param path The path, e.g. `/server`.
    * @returns The ID.
    * @throws {SpiffeIdError} When the path is invalid, e.g. `path must have a leading slash`.
+   * @throws {TypeError} When an argument has the wrong type.
    *
    * @example
    * ```ts
@@ -67,7 +79,9 @@ export class SpiffeId {
    * console.log(id.toString()); // "spiffe://example.org/server"
    * ```
    */
-  static fromPath(trustDomain: TrustDomain, path: string): SpiffeId {
+  static fromPath(trustDomain: TrustDomain | string, path: string): SpiffeId {
+    trustDomain = trustDomainArgument(trustDomain, "SpiffeId.fromPath(trustDomain)");
+    if (typeof path !== "string") throw argumentError("SpiffeId.fromPath(path)", "a string", path);
     validatePath(path);
     validateIdLength(trustDomain.name, path);
     return new SpiffeId(trustDomain, path);
@@ -76,10 +90,11 @@ export class SpiffeId {
   /**
    * Builds an ID from a trust domain and path segments, each without `/`.
    *
-   * @param trustDomain The trust domain.
+   * @param trustDomain The trust domain, as a {@linkcode TrustDomain} or a string.
    * @param segments The path segments, e.g. `"ns", "prod"`.
    * @returns The ID.
    * @throws {SpiffeIdError} When a segment is empty, `.`, `..` or has a bad character.
+   * @throws {TypeError} When an argument has the wrong type.
    *
    * @example
    * ```ts
@@ -89,8 +104,14 @@ export class SpiffeId {
    * console.log(id.toString()); // "spiffe://example.org/ns/prod"
    * ```
    */
-  static fromSegments(trustDomain: TrustDomain, ...segments: string[]): SpiffeId {
-    for (const segment of segments) validatePathSegment(segment);
+  static fromSegments(trustDomain: TrustDomain | string, ...segments: string[]): SpiffeId {
+    trustDomain = trustDomainArgument(trustDomain, "SpiffeId.fromSegments(trustDomain)");
+    segments.forEach((segment, i) => {
+      if (typeof segment !== "string") {
+        throw argumentError(`SpiffeId.fromSegments(segments[${i}])`, "a string", segment);
+      }
+      validatePathSegment(segment);
+    });
     const path = segments.map((segment) => `/${segment}`).join("");
     validateIdLength(trustDomain.name, path);
     return new SpiffeId(trustDomain, path);
@@ -109,8 +130,10 @@ export class SpiffeId {
   /**
    * Whether the ID belongs to `trustDomain`.
    *
-   * @param trustDomain The trust domain to test.
+   * @param trustDomain The trust domain to test, as a {@linkcode TrustDomain} or a string.
    * @returns `true` when the ID's trust domain is `trustDomain`.
+   * @throws {SpiffeIdError} When a string is not a valid trust domain.
+   * @throws {TypeError} When `trustDomain` is neither.
    *
    * @example
    * ```ts
@@ -120,8 +143,10 @@ export class SpiffeId {
    * console.log(id.memberOf(TrustDomain.parse("other.org"))); // false
    * ```
    */
-  memberOf(trustDomain: TrustDomain): boolean {
-    return this.#trustDomain.equals(trustDomain);
+  memberOf(trustDomain: TrustDomain | string): boolean {
+    return this.#trustDomain.equals(
+      trustDomainArgument(trustDomain, "SpiffeId.memberOf(trustDomain)"),
+    );
   }
 
   /**
@@ -129,6 +154,7 @@ export class SpiffeId {
    *
    * @param other The ID to compare with.
    * @returns `true` when both spell the same ID.
+   * @throws {TypeError} When `other` is not a `SpiffeId`.
    *
    * @example
    * ```ts
@@ -139,6 +165,9 @@ export class SpiffeId {
    * ```
    */
   equals(other: SpiffeId): boolean {
+    if (!(other instanceof SpiffeId)) {
+      throw argumentError("SpiffeId.equals(other)", "a SpiffeId", other);
+    }
     return this.#text === other.#text;
   }
 
@@ -173,4 +202,20 @@ export class SpiffeId {
   toJSON(): string {
     return this.#text;
   }
+}
+
+/**
+ * A SPIFFE ID argument as JavaScript callers may pass it: a `SpiffeId`, or a string that is
+ * parsed.
+ *
+ * @param value The argument.
+ * @param where The call and parameter, for the error, e.g. `authorizeId(id)`.
+ * @returns The ID.
+ * @throws {SpiffeIdError} When a string is not a valid SPIFFE ID.
+ * @throws {TypeError} `<where>: expected a SPIFFE ID string or SpiffeId, got <value>`.
+ */
+export function spiffeIdArgument(value: SpiffeId | string, where: string): SpiffeId {
+  if (value instanceof SpiffeId) return value;
+  if (typeof value === "string") return SpiffeId.parse(value);
+  throw argumentError(where, "a SPIFFE ID string or SpiffeId", value);
 }

@@ -1,9 +1,12 @@
+import { defineInspect } from "../_internal/inspect.ts";
+import { argumentError } from "../_internal/argument.ts";
 import { splitId, validateTrustDomainName } from "./_validate.ts";
 
 /**
  * A SPIFFE trust domain: the authority part of a SPIFFE ID, e.g. `example.org`.
  *
- * Instances are immutable and compare by name with {@linkcode TrustDomain.equals}.
+ * Instances are immutable and compare by name with {@linkcode TrustDomain.equals}. They show
+ * as `TrustDomain(example.org)` in `console.log`, `Deno.inspect` and Node's `util.inspect`.
  *
  * @example Parsing a trust domain
  * ```ts
@@ -16,6 +19,10 @@ import { splitId, validateTrustDomainName } from "./_validate.ts";
  * ```
  */
 export class TrustDomain {
+  static {
+    defineInspect(this, "TrustDomain", (td) => td.#name);
+  }
+
   readonly #name: string;
 
   private constructor(name: string) {
@@ -31,6 +38,7 @@ export class TrustDomain {
    * @returns The trust domain.
    * @throws {SpiffeIdError} When the text breaks the SPIFFE-ID rules, e.g. `trust domain
    * characters are limited to lowercase letters, numbers, dots, dashes, and underscores`.
+   * @throws {TypeError} When `text` is not a string.
    *
    * @example
    * ```ts
@@ -40,6 +48,9 @@ export class TrustDomain {
    * ```
    */
   static parse(text: string): TrustDomain {
+    if (typeof text !== "string") {
+      throw argumentError("TrustDomain.parse(text)", "a trust domain string", text);
+    }
     if (text.includes(":/")) return new TrustDomain(splitId(text).trustDomain);
     validateTrustDomainName(text);
     return new TrustDomain(text);
@@ -71,6 +82,7 @@ export class TrustDomain {
    *
    * @param other The trust domain to compare with.
    * @returns `true` when the names are equal.
+   * @throws {TypeError} When `other` is not a `TrustDomain`.
    *
    * @example
    * ```ts
@@ -80,6 +92,9 @@ export class TrustDomain {
    * ```
    */
   equals(other: TrustDomain): boolean {
+    if (!(other instanceof TrustDomain)) {
+      throw argumentError("TrustDomain.equals(other)", "a TrustDomain", other);
+    }
     return this.#name === other.#name;
   }
 
@@ -114,4 +129,20 @@ export class TrustDomain {
   toJSON(): string {
     return this.#name;
   }
+}
+
+/**
+ * A trust domain argument as JavaScript callers may pass it: a `TrustDomain`, or a string that is
+ * parsed (a name or a SPIFFE ID, as {@linkcode TrustDomain.parse} takes).
+ *
+ * @param value The argument.
+ * @param where The call and parameter, for the error, e.g. `X509Bundle.parse(trustDomain)`.
+ * @returns The trust domain.
+ * @throws {SpiffeIdError} When a string is not a valid trust domain.
+ * @throws {TypeError} `<where>: expected a trust domain string or TrustDomain, got <value>`.
+ */
+export function trustDomainArgument(value: TrustDomain | string, where: string): TrustDomain {
+  if (value instanceof TrustDomain) return value;
+  if (typeof value === "string") return TrustDomain.parse(value);
+  throw argumentError(where, "a trust domain string or TrustDomain", value);
 }

@@ -22,8 +22,25 @@ export const MAX_SIGNATURE_CHECKS = 100;
 /** Chains worth finding; more add nothing to the answer. */
 const MAX_CHAINS = 4;
 
+/** The kinds of chain failure callers tell apart; see `X509SvidErrorReason`. */
+export type ChainFailure = "expired" | "not-yet-valid" | "unknown-authority" | "invalid-chain";
+
 /** Why a chain failed; the message is wrapped by the caller. */
-export class ChainError extends Error {}
+export class ChainError extends Error {
+  /** What kind of failure this is. */
+  readonly failure: ChainFailure;
+
+  /**
+   * Creates the error.
+   *
+   * @param message Go's crypto/x509 text.
+   * @param options `failure` (default `invalid-chain`); `cause`, if any.
+   */
+  constructor(message: string, options: ErrorOptions & { failure?: ChainFailure } = {}) {
+    super(message, options);
+    this.failure = options.failure ?? "invalid-chain";
+  }
+}
 
 /** A verified chain: leaf first, the bundle authority last. */
 export type Chain = readonly ParsedCertificate[];
@@ -88,7 +105,10 @@ export function verifyChains(
       "x509: signature check attempts limit reached while verifying certificate chain",
     );
   }
-  throw lastError ?? new ChainError("x509: certificate signed by unknown authority");
+  throw lastError ??
+    new ChainError("x509: certificate signed by unknown authority", {
+      failure: "unknown-authority",
+    });
 }
 
 function* candidatesFor(
@@ -154,6 +174,7 @@ function checkUsable(cert: ParsedCertificate, now: number): void {
       `x509: certificate has expired or is not yet valid: current time ${iso(now)} is before ${
         iso(cert.notBefore)
       }`,
+      { failure: "not-yet-valid" },
     );
   }
   if (now > cert.notAfter) {
@@ -161,6 +182,7 @@ function checkUsable(cert: ParsedCertificate, now: number): void {
       `x509: certificate has expired or is not yet valid: current time ${iso(now)} is after ${
         iso(cert.notAfter)
       }`,
+      { failure: "expired" },
     );
   }
 }

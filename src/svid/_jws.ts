@@ -86,13 +86,17 @@ export function decodeJsonObject(bytes: Uint8Array, what: string): Record<string
   return value as Record<string, unknown>;
 }
 
+/** A JWS whose `alg` is not on the JWT-SVID allow-list. */
+export class UnsupportedAlgorithmError extends SyntaxError {}
+
 /**
  * Reads a JWS in Compact Serialization. The `alg` allow-list is checked as soon as the header is
  * decoded, before the payload or signature are looked at. `crit` is refused, since no extension
  * is understood (RFC 7515 §4.1.11). Header members such as `jwk`, `jku`, `x5u` and `x5c` are
  * returned but never used to find a key.
  *
- * @throws {SyntaxError} With the reason, e.g. `unsupported signature algorithm "HS256"`.
+ * @throws {SyntaxError} With the reason, e.g. `header "alg" must be a string`; an
+ * {@linkcode UnsupportedAlgorithmError} for `unsupported signature algorithm "HS256"`.
  */
 export function parseCompactJws(token: string): CompactJws {
   const parts = token.split(".");
@@ -103,7 +107,7 @@ export function parseCompactJws(token: string): CompactJws {
   const alg = header.alg;
   if (typeof alg !== "string") throw new SyntaxError('header "alg" must be a string');
   if (!ALGORITHMS.has(alg)) {
-    throw new SyntaxError(`unsupported signature algorithm ${JSON.stringify(alg)}`);
+    throw new UnsupportedAlgorithmError(`unsupported signature algorithm ${JSON.stringify(alg)}`);
   }
   if (Object.hasOwn(header, "crit")) throw new SyntaxError('header "crit" is not supported');
   // A null kid counts as absent, as Go's JSON decoding reads it.

@@ -1,10 +1,17 @@
 import { goQuote } from "../_internal/go_quote.ts";
-import { errorMessage, JwtSvidError } from "../errors.ts";
+import { defineInspect } from "../_internal/inspect.ts";
+import { errorMessage, JwtSvidError, type JwtSvidErrorReason } from "../errors.ts";
 import { SpiffeId } from "../spiffeid/spiffe_id.ts";
 import type { TrustDomain } from "../spiffeid/trust_domain.ts";
 import type { JwtBundle } from "../bundle/jwt_bundle.ts";
 import type { JwtBundleSource } from "../bundle/source.ts";
-import { type CompactJws, decodeJsonObject, parseCompactJws, verifyCompactJws } from "./_jws.ts";
+import {
+  type CompactJws,
+  decodeJsonObject,
+  parseCompactJws,
+  UnsupportedAlgorithmError,
+  verifyCompactJws,
+} from "./_jws.ts";
 
 /** Options of {@linkcode JwtSvid.parseAndValidate} and {@linkcode JwtSvid.parseInsecure}. */
 export interface JwtSvidParseOptions {
@@ -52,6 +59,15 @@ type SignatureCheck = (jws: CompactJws, trustDomain: TrustDomain) => void;
  * anything else, so `none`, `HS256` and `EdDSA` tokens never reach a key. Keys come only from
  * the bundle source: `jwk`, `jku`, `x5u` and `x5c` header members are ignored.
  *
+ * Every failure is a {@linkcode JwtSvidError} whose `reason` names the check that failed
+ * (`expired`, `invalid-signature`, `audience-mismatch`, ...; see `JwtSvidErrorReason`).
+ *
+ * In `console.log`, `Deno.inspect` and Node's `util.inspect` a JWT-SVID shows its ID, hint,
+ * audience and expiry: `JwtSvid { id: SpiffeId(spiffe://example.org/client), hint: "", audience: [
+ * "server" ], expiresAt: 2025-01-01T00:05:00.000Z }`. Never the token (a bearer credential: whoever
+ * holds it can replay it until it expires), none of its parts, and no other claim (private claims
+ * may carry personal data); read {@linkcode JwtSvid.claims} for those.
+ *
  * @example Minting and validating a token
  * ```ts
  * import assert from "node:assert";
@@ -81,6 +97,15 @@ type SignatureCheck = (jws: CompactJws, trustDomain: TrustDomain) => void;
  * ```
  */
 export class JwtSvid {
+  static {
+    defineInspect(this, "JwtSvid", (svid) => ({
+      id: svid.#id,
+      hint: svid.#hint,
+      audience: [...svid.#audience],
+      expiresAt: svid.expiresAt,
+    }));
+  }
+
   readonly #id: SpiffeId;
   readonly #audience: readonly string[];
   readonly #expiresAt: number;
@@ -148,28 +173,32 @@ export class JwtSvid {
     }
     return JwtSvid.#parse(token, audience, options, (jws, trustDomain) => {
       if (jws.kid === undefined || jws.kid === "") {
-        throw new JwtSvidError("jwtsvid: token header missing key id");
+        throw fail("missing-key-id", "jwtsvid: token header missing key id");
       }
       const td = JSON.stringify(trustDomain.name);
       let bundle: JwtBundle | undefined;
       try {
         bundle = bundleSource.getJwtBundleForTrustDomain(trustDomain);
       } catch (err) {
-        throw new JwtSvidError(`jwtsvid: no bundle found for trust domain ${td}`, { cause: err });
+        throw fail("bundle-not-found", `jwtsvid: no bundle found for trust domain ${td}`, err);
       }
-      if (!bundle) throw new JwtSvidError(`jwtsvid: no bundle found for trust domain ${td}`);
+      if (!bundle) {
+        throw fail("bundle-not-found", `jwtsvid: no bundle found for trust domain ${td}`);
+      }
       const key = bundle.findJwtAuthority(jws.kid);
       if (key === undefined) {
-        throw new JwtSvidError(
+        throw fail(
+          "authority-not-found",
           `jwtsvid: no JWT authority ${JSON.stringify(jws.kid)} found for trust domain ${td}`,
         );
       }
       try {
         verifyCompactJws(jws, key);
       } catch (err) {
-        throw new JwtSvidError(
+        throw fail(
+          "invalid-signature",
           "jwtsvid: unable to get claims from token: go-jose/go-jose: error in cryptographic primitive",
-          { cause: err },
+          err,
         );
       }
     });
@@ -225,24 +254,27 @@ export class JwtSvid {
     const jws = parseOrThrow(() => parseCompactJws(token));
     // (2) typ.
     if (Object.hasOwn(jws.header, "typ") && jws.header.typ !== "JWT" && jws.header.typ !== "JOSE") {
-      throw new JwtSvidError("jwtsvid: token header type not equal to either JWT or JOSE");
+      throw fail("invalid-type", "jwtsvid: token header type not equal to either JWT or JOSE");
     }
     // (3) the claims, unverified.
     const claims = parseOrThrow(() => decodeJsonObject(jws.payload, "payload"));
     const registered = parseOrThrow(() => registeredClaims(claims));
     // (4) sub and (5) exp present.
     if (registered.sub === undefined || registered.sub === "") {
-      throw new JwtSvidError("jwtsvid: token missing subject claim");
+      throw fail("missing-subject", "jwtsvid: token missing subject claim");
     }
-    if (registered.exp === undefined) throw new JwtSvidError("jwtsvid: token missing exp claim");
+    if (registered.exp === undefined) {
+      throw fail("missing-expiration", "jwtsvid: token missing exp claim");
+    }
     // (6) sub is a SPIFFE ID.
     let id: SpiffeId;
     try {
       id = SpiffeId.parse(registered.sub);
     } catch (err) {
-      throw new JwtSvidError(
+      throw fail(
+        "invalid-subject",
         `jwtsvid: token has an invalid subject claim: ${errorMessage(err)}`,
-        { cause: err },
+        err,
       );
     }
     // (7)-(10) kid, bundle, key, signature.
@@ -327,8 +359,21 @@ function parseOrThrow<T>(parse: () => T): T {
   try {
     return parse();
   } catch (err) {
-    throw new JwtSvidError(`${PARSE_ERROR}: ${errorMessage(err)}`, { cause: err });
+    const reason = err instanceof UnsupportedAlgorithmError ? "algorithm-not-allowed" : "malformed";
+    throw fail(reason, `${PARSE_ERROR}: ${errorMessage(err)}`, err);
   }
+}
+
+/**
+ * A validation failure.
+ *
+ * @param reason Which check failed.
+ * @param message go-spiffe's (or go-jose's) text.
+ * @param cause The underlying failure; given only when there is one.
+ * @returns The error.
+ */
+function fail(reason: JwtSvidErrorReason, message: string, ...cause: [unknown?]): JwtSvidError {
+  return new JwtSvidError(message, cause.length === 0 ? { reason } : { reason, cause: cause[0] });
 }
 
 /** A claim's value; `null` counts as absent, as Go's JSON decoding treats it. */
@@ -375,21 +420,26 @@ function numericDate(claims: Record<string, unknown>, name: string): number | un
 /** go-jose's `Claims.ValidateWithLeeway` with `AnyAudience` and the default leeway. */
 function validateClaims(claims: RegisteredClaims, expected: readonly string[], now: number): void {
   if (!expected.some((value) => claims.aud.includes(value))) {
-    throw new JwtSvidError(
+    throw fail(
+      "audience-mismatch",
       `jwtsvid: expected audience in ${goQuoteList(expected)} (audience=${
         goQuoteList(claims.aud)
       })`,
     );
   }
   if (claims.nbf !== undefined && now + LEEWAY_MS < claims.nbf * 1000) {
-    throw new JwtSvidError("go-jose/go-jose/jwt: validation failed, token not valid yet (nbf)");
+    throw fail(
+      "not-yet-valid",
+      "go-jose/go-jose/jwt: validation failed, token not valid yet (nbf)",
+    );
   }
   if (claims.exp !== undefined && now - LEEWAY_MS > claims.exp * 1000) {
-    throw new JwtSvidError("jwtsvid: token has expired");
+    throw fail("expired", "jwtsvid: token has expired");
   }
   if (claims.iat !== undefined && now + LEEWAY_MS < claims.iat * 1000) {
     // go-jose's wording, typo included.
-    throw new JwtSvidError(
+    throw fail(
+      "issued-in-the-future",
       "go-jose/go-jose/jwt: validation field, token issued in the future (iat)",
     );
   }

@@ -122,13 +122,18 @@ export function verifyX509SvidSync(
   bundleSource: X509BundleSource,
   options: VerifyX509SvidOptions = {},
 ): VerifiedX509Svid {
-  if (certs.length === 0) throw new X509SvidError("x509svid: empty certificates chain");
+  if (certs.length === 0) {
+    throw new X509SvidError("x509svid: empty certificates chain", { reason: "no-certificates" });
+  }
   if (certs.length > MAX_PRESENTED) {
     throw new X509SvidError(
       `x509svid: too many certificates: ${certs.length} presented, at most ${MAX_PRESENTED} are accepted`,
+      { reason: "too-many-certificates" },
     );
   }
-  if (bundleSource == null) throw new X509SvidError("x509svid: bundleSource is required");
+  if (bundleSource == null) {
+    throw new X509SvidError("x509svid: bundleSource is required", { reason: "bundle-not-found" });
+  }
   const leaf = parsePresented(certs[0]);
   // An intermediate that does not parse cannot be on any path: it is left out, and only
   // reported if no chain is found without it.
@@ -148,6 +153,7 @@ export function verifyX509SvidSync(
   } catch (err) {
     throw new X509SvidError(`x509svid: could not get X509 bundle: ${errorMessage(err)}`, {
       cause: err,
+      reason: "bundle-not-found",
     });
   }
   const now = (options.time ?? new Date()).getTime();
@@ -166,6 +172,7 @@ export function verifyX509SvidSync(
     if (unparsed !== undefined) throw unparsed;
     throw new X509SvidError(`x509svid: could not verify leaf certificate: ${err.message}`, {
       cause: err,
+      reason: err.failure,
     });
   }
   rememberBounded(chainCache, CHAIN_CACHE_LIMIT, cacheKey, { id, chains });
@@ -184,6 +191,7 @@ function parsePresented(cert: Uint8Array | X509Certificate): ParsedCertificate {
   } catch (err) {
     throw new X509SvidError(`x509svid: unable to parse certificate: ${errorMessage(err)}`, {
       cause: err,
+      reason: "malformed-certificate",
     });
   }
 }
@@ -205,31 +213,33 @@ function checkLeaf(leaf: ParsedCertificate): SpiffeId {
   try {
     id = idFromCertificate(leaf);
   } catch (err) {
-    throw new X509SvidError(`x509svid: could not get leaf SPIFFE ID: ${errorMessage(err)}`, {
-      cause: err,
-    });
+    throw invalidLeaf(`could not get leaf SPIFFE ID: ${errorMessage(err)}`, err);
   }
   if (id.path === "") {
-    throw new X509SvidError("x509svid: leaf certificate SPIFFE ID must have a non-root path");
+    throw invalidLeaf("leaf certificate SPIFFE ID must have a non-root path");
   }
-  if (leaf.isCA) throw new X509SvidError("x509svid: leaf certificate with CA flag set to true");
+  if (leaf.isCA) throw invalidLeaf("leaf certificate with CA flag set to true");
   const usage = leaf.keyUsage ?? 0;
   if (usage & KeyUsageBit.keyCertSign) {
-    throw new X509SvidError("x509svid: leaf certificate with KeyCertSign key usage");
+    throw invalidLeaf("leaf certificate with KeyCertSign key usage");
   }
   if (usage & KeyUsageBit.cRLSign) {
-    throw new X509SvidError("x509svid: leaf certificate with KeyCrlSign key usage");
+    throw invalidLeaf("leaf certificate with KeyCrlSign key usage");
   }
   if ((usage & KeyUsageBit.digitalSignature) === 0) {
-    throw new X509SvidError("x509svid: leaf certificate without DigitalSignature key usage");
+    throw invalidLeaf("leaf certificate without DigitalSignature key usage");
   }
   const eku = leaf.extKeyUsage;
   if (eku !== undefined && !(eku.includes(EKU_SERVER_AUTH) && eku.includes(EKU_CLIENT_AUTH))) {
-    throw new X509SvidError(
-      "x509svid: leaf certificate extended key usage must include serverAuth and clientAuth",
-    );
+    throw invalidLeaf("leaf certificate extended key usage must include serverAuth and clientAuth");
   }
   return id;
+}
+
+/** A leaf that breaks the X509-SVID rules; `cause` is set only when there is one. */
+function invalidLeaf(message: string, ...cause: [unknown?]): X509SvidError {
+  const options = cause.length === 0 ? {} : { cause: cause[0] };
+  return new X509SvidError(`x509svid: ${message}`, { ...options, reason: "invalid-certificate" });
 }
 
 function toPublic(chains: Chain[]): X509Certificate[][] {

@@ -5,7 +5,8 @@ import {
   type X509Certificate,
 } from "node:crypto";
 import { Buffer } from "node:buffer";
-import { errorMessage, X509SvidError } from "../errors.ts";
+import { defineInspect, describeKey, serialNumber } from "../_internal/inspect.ts";
+import { errorMessage, X509SvidError, type X509SvidErrorReason } from "../errors.ts";
 import type { SpiffeId } from "../spiffeid/spiffe_id.ts";
 import { splitDerCertificates } from "../_internal/der.ts";
 import { decodePemBody, encodePemCertificates, findPemBlocks } from "../_internal/pem.ts";
@@ -68,6 +69,11 @@ const SUPPORTED_KEY_TYPES = new Set(["ec", "rsa", "ed25519"]);
  *
  * An `X509Svid` is itself an {@linkcode X509SvidSource} that always returns itself.
  *
+ * In `console.log`, `Deno.inspect` and Node's `util.inspect` it shows its ID, hint, validity,
+ * the leaf's serial number, the chain length and the key type, never the key itself:
+ * `X509Svid { id: SpiffeId(spiffe://example.org/server), hint: "", notBefore: 2025-01-01T00:00:00.000Z,
+ * expiresAt: 2025-01-01T01:00:00.000Z, serialNumber: "0A1B", chainLength: 2, keyType: "EC P-256" }`.
+ *
  * @example Loading an SVID from PEM files
  * ```ts ignore
  * import { X509Svid } from "@spiffe-ts/spiffe";
@@ -80,11 +86,24 @@ const SUPPORTED_KEY_TYPES = new Set(["ec", "rsa", "ed25519"]);
  * ```
  */
 export class X509Svid implements X509SvidSource {
+  static {
+    defineInspect(this, "X509Svid", (svid) => ({
+      id: svid.#id,
+      hint: svid.#hint,
+      notBefore: new Date(svid.#notBefore),
+      expiresAt: svid.expiresAt,
+      serialNumber: serialNumber(svid.#certificates[0]),
+      chainLength: svid.#certificates.length,
+      keyType: describeKey(svid.#privateKey),
+    }));
+  }
+
   readonly #id: SpiffeId;
   readonly #certificates: readonly X509Certificate[];
   readonly #privateKey: KeyObject;
   readonly #hint: string;
   readonly #expiresAt: Date;
+  readonly #notBefore: number;
 
   private constructor(
     id: SpiffeId,
@@ -97,6 +116,7 @@ export class X509Svid implements X509SvidSource {
     this.#privateKey = privateKey;
     this.#hint = hint;
     this.#expiresAt = new Date(chain[0].notAfter);
+    this.#notBefore = chain[0].notBefore;
   }
 
   /**
@@ -125,10 +145,18 @@ export class X509Svid implements X509SvidSource {
     options: X509SvidParseOptions = {},
   ): X509Svid {
     const certs = readPem(certsPem, "CERTIFICATE", "certificate").map((der) =>
-      parseOrThrow(() => parseCertificate(der), "cannot parse PEM encoded certificate")
+      parseOrThrow(
+        () => parseCertificate(der),
+        "cannot parse PEM encoded certificate",
+        "malformed-certificate",
+      )
     );
     const [keyDer] = readPem(keyPem, "PRIVATE KEY", "private key");
-    const key = parseOrThrow(() => pkcs8(keyDer), "cannot parse PEM encoded private key");
+    const key = parseOrThrow(
+      () => pkcs8(keyDer),
+      "cannot parse PEM encoded private key",
+      "malformed-private-key",
+    );
     return X509Svid.#validated(certs, key, options);
   }
 
@@ -159,8 +187,13 @@ export class X509Svid implements X509SvidSource {
     const certs = parseOrThrow(
       () => splitDerCertificates(certsDer).map((der) => parseCertificate(der)),
       "cannot parse DER encoded certificate",
+      "malformed-certificate",
     );
-    const key = parseOrThrow(() => pkcs8(keyDer), "cannot parse DER encoded private key");
+    const key = parseOrThrow(
+      () => pkcs8(keyDer),
+      "cannot parse DER encoded private key",
+      "malformed-private-key",
+    );
     return X509Svid.#validated(certs, key, options);
   }
 
@@ -175,6 +208,7 @@ export class X509Svid implements X509SvidSource {
     } catch (err) {
       throw new X509SvidError(`x509svid: certificate validation failed: ${errorMessage(err)}`, {
         cause: err,
+        reason: chain.length === 0 ? "no-certificates" : "invalid-certificate",
       });
     }
     try {
@@ -182,6 +216,7 @@ export class X509Svid implements X509SvidSource {
     } catch (err) {
       throw new X509SvidError(`x509svid: private key validation failed: ${errorMessage(err)}`, {
         cause: err,
+        reason: "invalid-private-key",
       });
     }
     return new X509Svid(id, chain, privateKey, options.hint ?? "");
@@ -271,22 +306,29 @@ export class X509Svid implements X509SvidSource {
   }
 }
 
-function readPem(input: string | Uint8Array, type: string, what: string): Uint8Array[] {
+function readPem(
+  input: string | Uint8Array,
+  type: "CERTIFICATE" | "PRIVATE KEY",
+  what: string,
+): Uint8Array[] {
+  const reason = type === "CERTIFICATE" ? "malformed-certificate" : "malformed-private-key";
   const text = typeof input === "string" ? input : new TextDecoder().decode(input);
   const bodies = findPemBlocks(text).filter((block) => block.type === type);
   if (bodies.length === 0) {
-    throw new X509SvidError(`x509svid: cannot parse PEM encoded ${what}: no PEM blocks found`);
+    throw new X509SvidError(`x509svid: cannot parse PEM encoded ${what}: no PEM blocks found`, {
+      reason,
+    });
   }
   return bodies.map((block) =>
-    parseOrThrow(() => decodePemBody(block.body), `cannot parse PEM encoded ${what}`)
+    parseOrThrow(() => decodePemBody(block.body), `cannot parse PEM encoded ${what}`, reason)
   );
 }
 
-function parseOrThrow<T>(parse: () => T, reason: string): T {
+function parseOrThrow<T>(parse: () => T, context: string, reason: X509SvidErrorReason): T {
   try {
     return parse();
   } catch (err) {
-    throw new X509SvidError(`x509svid: ${reason}: ${errorMessage(err)}`, { cause: err });
+    throw new X509SvidError(`x509svid: ${context}: ${errorMessage(err)}`, { cause: err, reason });
   }
 }
 

@@ -1,7 +1,8 @@
 import type { X509Certificate } from "node:crypto";
-import { SpiffeId } from "../spiffeid/spiffe_id.ts";
-import { TrustDomain } from "../spiffeid/trust_domain.ts";
+import { type SpiffeId, spiffeIdArgument } from "../spiffeid/spiffe_id.ts";
+import { type TrustDomain, trustDomainArgument } from "../spiffeid/trust_domain.ts";
 import { matchAny, type Matcher, matchId, matchMemberOf, matchOneOf } from "../spiffeid/match.ts";
+import { argumentError } from "../_internal/argument.ts";
 
 /**
  * Decides whether a verified peer may connect. It is called after the peer's X509-SVID
@@ -10,10 +11,6 @@ import { matchAny, type Matcher, matchId, matchMemberOf, matchOneOf } from "../s
  * built-in authorizers) to refuse it.
  */
 export type Authorizer = (id: SpiffeId, verifiedChains: X509Certificate[][]) => void;
-
-function toId(id: SpiffeId | string): SpiffeId {
-  return typeof id === "string" ? SpiffeId.parse(id) : id;
-}
 
 /**
  * Allows any peer whose X509-SVID verified. There is no implicit default: this must be
@@ -38,6 +35,8 @@ export function authorizeAny(): Authorizer {
  * @param id The ID to allow, as a {@linkcode SpiffeId} or a string.
  * @returns The authorizer; it throws `unexpected ID "<id>"` for any other peer.
  * @throws {SpiffeIdError} When `id` is a string that is not a valid SPIFFE ID.
+ * @throws {TypeError} When `id` is neither, e.g. `authorizeId(id): expected a SPIFFE ID string
+ * or SpiffeId, got undefined`.
  *
  * @example
  * ```ts
@@ -48,7 +47,7 @@ export function authorizeAny(): Authorizer {
  * ```
  */
 export function authorizeId(id: SpiffeId | string): Authorizer {
-  return authorizeMatches(matchId(toId(id)));
+  return authorizeMatches(matchId(spiffeIdArgument(id, "authorizeId(id)")));
 }
 
 /**
@@ -57,6 +56,7 @@ export function authorizeId(id: SpiffeId | string): Authorizer {
  * @param ids The IDs to allow.
  * @returns The authorizer; it throws `unexpected ID "<id>"` for any other peer.
  * @throws {SpiffeIdError} When a string is not a valid SPIFFE ID.
+ * @throws {TypeError} When an ID is neither a string nor a {@linkcode SpiffeId}.
  *
  * @example
  * ```ts
@@ -66,7 +66,9 @@ export function authorizeId(id: SpiffeId | string): Authorizer {
  * ```
  */
 export function authorizeOneOf(...ids: (SpiffeId | string)[]): Authorizer {
-  return authorizeMatches(matchOneOf(...ids.map(toId)));
+  return authorizeMatches(
+    matchOneOf(...ids.map((id, i) => spiffeIdArgument(id, `authorizeOneOf(ids[${i}])`))),
+  );
 }
 
 /**
@@ -75,6 +77,7 @@ export function authorizeOneOf(...ids: (SpiffeId | string)[]): Authorizer {
  * @param trustDomain The trust domain, as a {@linkcode TrustDomain} or a string.
  * @returns The authorizer; it throws `unexpected trust domain "<td>"` for other domains.
  * @throws {SpiffeIdError} When a string is not a valid trust domain.
+ * @throws {TypeError} When `trustDomain` is neither a string nor a {@linkcode TrustDomain}.
  *
  * @example
  * ```ts
@@ -84,8 +87,9 @@ export function authorizeOneOf(...ids: (SpiffeId | string)[]): Authorizer {
  * ```
  */
 export function authorizeMemberOf(trustDomain: TrustDomain | string): Authorizer {
-  const td = typeof trustDomain === "string" ? TrustDomain.parse(trustDomain) : trustDomain;
-  return authorizeMatches(matchMemberOf(td));
+  return authorizeMatches(
+    matchMemberOf(trustDomainArgument(trustDomain, "authorizeMemberOf(trustDomain)")),
+  );
 }
 
 /**
@@ -93,6 +97,7 @@ export function authorizeMemberOf(trustDomain: TrustDomain | string): Authorizer
  *
  * @param matcher The matcher deciding on the peer ID.
  * @returns The authorizer.
+ * @throws {TypeError} When `matcher` is not a function.
  *
  * @example
  * ```ts
@@ -102,6 +107,9 @@ export function authorizeMemberOf(trustDomain: TrustDomain | string): Authorizer
  * ```
  */
 export function authorizeMatches(matcher: Matcher): Authorizer {
+  if (typeof matcher !== "function") {
+    throw argumentError("authorizeMatches(matcher)", "a Matcher function", matcher);
+  }
   return (id) => matcher(id);
 }
 

@@ -48,7 +48,7 @@ Deno.test("BundleSet: a source of all three kinds", () => {
   assert.equal(set.getX509BundleForTrustDomain(a), x509); // the bundle's cached view
   assert.ok(set.getJwtBundleForTrustDomain(a).findJwtAuthority("k")!.equals(key));
   const message = 'spiffebundle: no SPIFFE bundle for trust domain "b.org"';
-  assertBundleError(() => set.getBundleForTrustDomain(b), message);
-  assertBundleError(() => set.getX509BundleForTrustDomain(b), message);
-  assertBundleError(() => set.getJwtBundleForTrustDomain(b), message);
+  assertBundleError(() => set.getBundleForTrustDomain(b), "not-found", message);
+  assertBundleError(() => set.getX509BundleForTrustDomain(b), "not-found", message);
+  assertBundleError(() => set.getJwtBundleForTrustDomain(b), "not-found", message);
 });

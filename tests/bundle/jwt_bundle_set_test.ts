@@ -38,6 +38,7 @@ Deno.test("JwtBundleSet: getJwtBundleForTrustDomain", () => {
   assert.equal(set.getJwtBundleForTrustDomain(a), bundleA);
   assertBundleError(
     () => set.getJwtBundleForTrustDomain(b),
+    "not-found",
     'jwtbundle: no JWT bundle for trust domain "b.org"',
   );
 });
@@ -54,18 +55,22 @@ Deno.test("JwtBundleSet.parseMap: Workload API map with spiffe:// and bare keys"
 Deno.test("JwtBundleSet.parseMap: errors name the trust domain", () => {
   assertBundleError(
     () => JwtBundleSet.parseMap({ "spiffe://": jwks("k") }),
+    "invalid-trust-domain",
     'jwtbundle: invalid trust domain "spiffe://": trust domain is missing',
   );
   assertBundleError(
     () => JwtBundleSet.parseMap(new Map([["a.org", jwks("1")], ["spiffe://a.org", jwks("2")]])),
+    "duplicate-trust-domain",
     'jwtbundle: duplicate bundle for trust domain "a.org"',
   );
   assertBundleError(
     () => JwtBundleSet.parseMap({ "spiffe://a.org": new TextEncoder().encode("{}") }),
+    "no-authorities",
     'jwtbundle: cannot parse bundle for trust domain "a.org": no authorities found',
   );
   assertBundleError(
     () => JwtBundleSet.parseMap({ "spiffe://b.org": jwks("") }),
+    "missing-key-id",
     'jwtbundle: cannot parse bundle for trust domain "b.org": error adding authority 0 of JWKS: keyID cannot be empty',
   );
 });

@@ -47,48 +47,66 @@ Deno.test("JwtBundle.parse: empty keys give an empty bundle", () => {
 });
 
 Deno.test("JwtBundle.parse: errors", () => {
-  assertBundleError(() => JwtBundle.parse(td, "{}"), "jwtbundle: no authorities found");
-  assertBundleError(() => JwtBundle.parse(td, '{"keys":null}'), "jwtbundle: no authorities found");
+  assertBundleError(
+    () => JwtBundle.parse(td, "{}"),
+    "no-authorities",
+    "jwtbundle: no authorities found",
+  );
+  assertBundleError(
+    () => JwtBundle.parse(td, '{"keys":null}'),
+    "no-authorities",
+    "jwtbundle: no authorities found",
+  );
   const err = assertBundleError(
     () => JwtBundle.parse(td, "{"),
+    "malformed",
     "jwtbundle: unable to parse JWKS: Quoted object key or end of object '}' expected but reached end of input at position 1",
   );
   assert.ok(err.cause instanceof SyntaxError);
   assertBundleError(
     () => JwtBundle.parse(td, "[]"),
+    "malformed",
     "jwtbundle: unable to parse JWKS: JWKS must be a JSON object",
   );
   assertBundleError(
     () => JwtBundle.parse(td, '{"keys":{}}'),
+    "malformed",
     'jwtbundle: unable to parse JWKS: "keys" must be an array',
   );
   assertBundleError(
     () => JwtBundle.parse(td, '{"keys":[1]}'),
+    "malformed",
     "jwtbundle: unable to parse JWKS: JWK 0 must be a JSON object",
   );
   assertBundleError(
     () => JwtBundle.parse(td, new Uint8Array([0x7b, 0xff, 0x7d])),
+    "malformed",
     "jwtbundle: unable to parse JWKS: invalid UTF-8",
   );
   const ok = { kid: "a", ...jwk(ec.publicKey) };
   assertBundleError(
     () => JwtBundle.parse(td, JSON.stringify({ keys: [ok, jwk(ec.publicKey)] })),
+    "missing-key-id",
     "jwtbundle: error adding authority 1 of JWKS: keyID cannot be empty",
   );
   assertBundleError(
     () => JwtBundle.parse(td, JSON.stringify({ keys: [{ ...ok, kid: "" }] })),
+    "missing-key-id",
     "jwtbundle: error adding authority 0 of JWKS: keyID cannot be empty",
   );
   assertBundleError(
     () => JwtBundle.parse(td, JSON.stringify({ keys: [{ ...ok, kid: 7 }] })),
+    "malformed",
     'jwtbundle: error adding authority 0 of JWKS: JWK member "kid" must be a string',
   );
   assertBundleError(
     () => JwtBundle.parse(td, JSON.stringify({ keys: [{ kty: "oct", kid: "s", k: "AAAA" }] })),
+    "malformed",
     'jwtbundle: error adding authority 0 of JWKS: unsupported key type "oct"',
   );
   assertBundleError(
     () => JwtBundle.parse(td, JSON.stringify({ keys: [{ ...ok, x: 5 }] })),
+    "malformed",
     'jwtbundle: error adding authority 0 of JWKS: JWK member "x" must be a string',
   );
 });
@@ -97,6 +115,7 @@ Deno.test("JwtBundle.parse: duplicate JSON members are an error", () => {
   const key = JSON.stringify({ kid: "a", ...jwk(ec.publicKey) });
   assertBundleError(
     () => JwtBundle.parse(td, `{"keys":[],"keys":[${key}]}`),
+    "malformed",
     "jwtbundle: unable to parse JWKS: Duplicate key 'keys' encountered at position 12",
   );
 });
@@ -126,18 +145,22 @@ Deno.test("JwtBundle: only public keys with a key ID are accepted", () => {
   const bundle = new JwtBundle(td);
   assertBundleError(
     () => bundle.addJwtAuthority("", ec.publicKey),
+    "missing-key-id",
     "jwtbundle: keyID cannot be empty",
   );
   assertBundleError(
     () => bundle.addJwtAuthority("a", ec.privateKey),
+    "not-public-key",
     "jwtbundle: JWT authority must be a public key",
   );
   assertBundleError(
     () => bundle.addJwtAuthority("a", createSecretKey(new Uint8Array(32))),
+    "not-public-key",
     "jwtbundle: JWT authority must be a public key",
   );
   assertBundleError(
     () => JwtBundle.fromJwtAuthorities(td, new Map([["", ec.publicKey]])),
+    "missing-key-id",
     "jwtbundle: keyID cannot be empty",
   );
   assert.equal(bundle.revision, 0);
@@ -163,6 +186,7 @@ Deno.test("JwtBundle: getJwtBundleForTrustDomain", () => {
   assert.equal(bundle.getJwtBundleForTrustDomain(TrustDomain.parse("example.org")), bundle);
   assertBundleError(
     () => bundle.getJwtBundleForTrustDomain(TrustDomain.parse("other.org")),
+    "not-found",
     'jwtbundle: no JWT bundle for trust domain "other.org"',
   );
 });

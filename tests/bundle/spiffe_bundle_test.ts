@@ -87,6 +87,7 @@ Deno.test("SpiffeBundle: spiffe_sequence keeps 64-bit precision", () => {
   for (const bad of ["18446744073709551616", "-1", "1.5", "1e3", '"1"']) {
     assertBundleError(
       () => SpiffeBundle.parse(td, `{"keys":[],"spiffe_sequence":${bad}}`),
+      "malformed",
       message,
     );
   }
@@ -103,6 +104,7 @@ Deno.test("SpiffeBundle: refresh hint is seconds on the wire and milliseconds in
   assert.equal(bundle.marshal(), '{"keys":[]}');
   assertBundleError(
     () => SpiffeBundle.parse(td, '{"keys":[],"spiffe_refresh_hint":-5}'),
+    "malformed",
     'spiffebundle: unable to parse JWKS: "spiffe_refresh_hint" must be an integer from 0 to 9007199254740',
   );
 });
@@ -163,18 +165,22 @@ Deno.test("SpiffeBundle.parse: bad x509-svid entries", () => {
   assertBundleError(
     () =>
       parse({ keys: [{ ...x509Entry(ecCa.cert), x5c: [ecCa.cert.raw.toString("base64url")] }] }),
+    "malformed",
     "spiffebundle: unable to parse JWKS: x509-svid entry 0: cannot parse x5c certificate: x5c[0] is not valid base64",
   );
   assertBundleError(
     () => parse({ keys: [{ ...x509Entry(ecCa.cert), ...jwk(ec.publicKey) }] }),
+    "malformed",
     "spiffebundle: unable to parse JWKS: x509-svid entry 0: public keys in key and x5c fields do not match",
   );
   assertBundleError(
     () => parse({ keys: [{ ...x509Entry(ecCa.cert), x5c: "abc" }] }),
+    "malformed",
     'spiffebundle: unable to parse JWKS: x509-svid entry 0: "x5c" must be an array',
   );
   assertBundleError(
     () => parse({ keys: [{ ...x509Entry(ecCa.cert), x5c: [1] }] }),
+    "malformed",
     'spiffebundle: unable to parse JWKS: x509-svid entry 0: "x5c" values must be strings',
   );
   assertBundleError(
@@ -182,6 +188,7 @@ Deno.test("SpiffeBundle.parse: bad x509-svid entries", () => {
       parse({
         keys: [{ ...x509Entry(ecCa.cert), x5c: [Buffer.from([0x30, 0x05]).toString("base64")] }],
       }),
+    "malformed",
     "spiffebundle: unable to parse JWKS: x509-svid entry 0: cannot parse x5c certificate: truncated DER: certificate 0 needs 7 bytes, 2 remain",
   );
 });
@@ -189,10 +196,12 @@ Deno.test("SpiffeBundle.parse: bad x509-svid entries", () => {
 Deno.test("SpiffeBundle.parse: a jwt-svid entry without kid fails the parse", () => {
   assertBundleError(
     () => parse({ keys: [x509Entry(ecCa.cert), jwtEntry(undefined, ec.publicKey)] }),
+    "missing-key-id",
     "spiffebundle: error adding authority 1 of JWKS: keyID cannot be empty",
   );
   assertBundleError(
     () => parse({ keys: [jwtEntry("", ec.publicKey)] }),
+    "missing-key-id",
     "spiffebundle: error adding authority 0 of JWKS: keyID cannot be empty",
   );
 });
@@ -204,22 +213,34 @@ Deno.test("SpiffeBundle.parse: a jwt-svid private JWK gives its public key only"
 });
 
 Deno.test("SpiffeBundle.parse: missing keys, bad JSON, duplicate members", () => {
-  assertBundleError(() => SpiffeBundle.parse(td, "{}"), "spiffebundle: no authorities found");
   assertBundleError(
-    () => SpiffeBundle.parse(td, '{"keys":null}'),
+    () => SpiffeBundle.parse(td, "{}"),
+    "no-authorities",
     "spiffebundle: no authorities found",
   );
-  assertBundleError(() => SpiffeBundle.parse(td, "null"), "spiffebundle: no authorities found");
+  assertBundleError(
+    () => SpiffeBundle.parse(td, '{"keys":null}'),
+    "no-authorities",
+    "spiffebundle: no authorities found",
+  );
+  assertBundleError(
+    () => SpiffeBundle.parse(td, "null"),
+    "no-authorities",
+    "spiffebundle: no authorities found",
+  );
   assertBundleError(
     () => SpiffeBundle.parse(td, ""),
+    "malformed",
     "spiffebundle: unable to parse JWKS: JSON value expected but reached end of input at position 0",
   );
   assertBundleError(
     () => SpiffeBundle.parse(td, '{"keys":[],"spiffe_sequence":1,"spiffe_sequence":2}'),
+    "malformed",
     "spiffebundle: unable to parse JWKS: Duplicate key 'spiffe_sequence' encountered at position 32",
   );
   assertBundleError(
     () => SpiffeBundle.parse(td, '{"keys":[{"kty":"EC","use":"jwt-svid","kid":"a","kid":"b"}]}'),
+    "malformed",
     "spiffebundle: unable to parse JWKS: Duplicate key 'kid' encountered at position 49",
   );
 });
@@ -264,10 +285,12 @@ Deno.test("SpiffeBundle: add, has, remove, find and revision", () => {
   assert.equal(bundle.revision, 4);
   assertBundleError(
     () => bundle.addJwtAuthority("", ec.publicKey),
+    "missing-key-id",
     "spiffebundle: keyID cannot be empty",
   );
   assertBundleError(
     () => bundle.addJwtAuthority("k", ec.privateKey),
+    "not-public-key",
     "spiffebundle: JWT authority must be a public key",
   );
 });
@@ -298,14 +321,17 @@ Deno.test("SpiffeBundle: a source of all three kinds for its own trust domain", 
   assert.ok(jwt.equals(bundle.toJwtBundle()));
   assertBundleError(
     () => bundle.getBundleForTrustDomain(other),
+    "not-found",
     'spiffebundle: no SPIFFE bundle for trust domain "other.org"',
   );
   assertBundleError(
     () => bundle.getX509BundleForTrustDomain(other),
+    "not-found",
     'spiffebundle: no X.509 bundle for trust domain "other.org"',
   );
   assertBundleError(
     () => bundle.getJwtBundleForTrustDomain(other),
+    "not-found",
     'spiffebundle: no JWT bundle for trust domain "other.org"',
   );
 });

@@ -49,6 +49,7 @@ Deno.test("X509BundleSet: getX509BundleForTrustDomain", () => {
   assert.equal(set.getX509BundleForTrustDomain(a), bundleA);
   assertBundleError(
     () => set.getX509BundleForTrustDomain(b),
+    "not-found",
     'x509bundle: no X.509 bundle for trust domain "b.org"',
   );
 });
@@ -71,15 +72,18 @@ Deno.test("X509BundleSet.parseRawMap: Workload API map with spiffe:// and bare k
 Deno.test("X509BundleSet.parseRawMap: errors name the trust domain", () => {
   const err = assertBundleError(
     () => X509BundleSet.parseRawMap({ "Bad.org": caA.der }),
+    "invalid-trust-domain",
     'x509bundle: invalid trust domain "Bad.org": trust domain characters are limited to lowercase letters, numbers, dots, dashes, and underscores',
   );
   assert.equal((err.cause as { code?: string }).code, "ERR_SPIFFE_ID");
   assertBundleError(
     () => X509BundleSet.parseRawMap({ "spiffe://a.org": caA.der, "a.org": caA.der }),
+    "duplicate-trust-domain",
     'x509bundle: duplicate bundle for trust domain "a.org"',
   );
   const truncated = assertBundleError(
     () => X509BundleSet.parseRawMap({ "spiffe://a.org": caA.der.subarray(0, 10) }),
+    "malformed",
     `x509bundle: cannot parse bundle for trust domain "a.org": cannot parse certificate: truncated DER: certificate 0 needs ${caA.der.length} bytes, 10 remain`,
   );
   assert.equal(

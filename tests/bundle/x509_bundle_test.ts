@@ -44,16 +44,18 @@ Deno.test("X509Bundle.parse: duplicates are stored once", () => {
 
 Deno.test("X509Bundle.parse: errors", () => {
   const noBlocks = "x509bundle: cannot parse certificate: no PEM blocks found";
-  assertBundleError(() => X509Bundle.parse(td, ""), noBlocks);
-  assertBundleError(() => X509Bundle.parse(td, "not PEM at all"), noBlocks);
-  assertBundleError(() => X509Bundle.parse(td, new Uint8Array([1, 2, 3])), noBlocks);
+  assertBundleError(() => X509Bundle.parse(td, ""), "malformed", noBlocks);
+  assertBundleError(() => X509Bundle.parse(td, "not PEM at all"), "malformed", noBlocks);
+  assertBundleError(() => X509Bundle.parse(td, new Uint8Array([1, 2, 3])), "malformed", noBlocks);
   assertBundleError(
     () => X509Bundle.parse(td, "-----BEGIN CERTIFICATE-----\n@@@@\n-----END CERTIFICATE-----\n"),
+    "malformed",
     "x509bundle: cannot parse certificate: PEM block body is not valid base64",
   );
   const truncated = ca1.pem.split("\n").slice(0, 3).join("\n") + "\n-----END CERTIFICATE-----\n";
   const err = assertBundleError(
     () => X509Bundle.parse(td, truncated),
+    "malformed",
     `x509bundle: cannot parse certificate: truncated DER: certificate 0 needs ${ca1.der.length} bytes, 96 remain`,
   );
   assert.ok(err.cause instanceof SyntaxError);
@@ -61,6 +63,7 @@ Deno.test("X509Bundle.parse: errors", () => {
     btoa(String.fromCharCode(...ca1.der, 0x30, 0x00)) + "\n-----END CERTIFICATE-----\n";
   assertBundleError(
     () => X509Bundle.parse(td, withTrailing),
+    "malformed",
     "x509bundle: cannot parse certificate: trailing data after certificate",
   );
 });
@@ -76,6 +79,7 @@ Deno.test("X509Bundle.parseRaw: a SEQUENCE that is not a certificate keeps the c
   assert.notEqual(reason, "");
   const err = assertBundleError(
     () => X509Bundle.parseRaw(td, notACert),
+    "malformed",
     `x509bundle: cannot parse certificate: ${reason}`,
   );
   assert.ok(err.cause instanceof Error);
@@ -98,11 +102,13 @@ Deno.test("X509Bundle.parseRaw: empty bytes give an empty bundle", () => {
 Deno.test("X509Bundle.parseRaw: truncated and malformed DER", () => {
   const err = assertBundleError(
     () => X509Bundle.parseRaw(td, concatDer(ca1.der, ca2.der.subarray(0, 40))),
+    "malformed",
     `x509bundle: cannot parse certificate: truncated DER: certificate 1 needs ${ca2.der.length} bytes, 40 remain`,
   );
   assert.ok(err.cause instanceof SyntaxError);
   assertBundleError(
     () => X509Bundle.parseRaw(td, new TextEncoder().encode(ca1.pem)),
+    "malformed",
     "x509bundle: cannot parse certificate: malformed DER: certificate 0 does not start with a SEQUENCE tag at offset 0",
   );
 });
@@ -160,6 +166,7 @@ Deno.test("X509Bundle: getX509BundleForTrustDomain", () => {
   );
   assertBundleError(
     () => bundle.getX509BundleForTrustDomain(td2),
+    "not-found",
     'x509bundle: no X.509 bundle found for trust domain: "other.org"',
   );
 });
@@ -175,7 +182,9 @@ Deno.test("X509Bundle.parse: hostile PEM costs linear time (no quadratic marker 
     "-----BEGIN ".repeat(300_000),
     "-----END CERTIFICATE-----\n".repeat(100_000) + "-----BEGIN CERTIFICATE-----\n",
   ];
-  for (const text of shapes) assertBundleError(() => X509Bundle.parse(td, text), noBlocks);
+  for (const text of shapes) {
+    assertBundleError(() => X509Bundle.parse(td, text), "malformed", noBlocks);
+  }
   // Blocks after a flood of noise are still found.
   const noisy = "-----BEGIN CERTIFICATE-----\n".repeat(50_000) + ca1.pem;
   assert.deepEqual(names(X509Bundle.parse(td, noisy).x509Authorities()), names([ca1.cert]));

@@ -1,7 +1,7 @@
 // SpiffeId: parsing (SPIFFE-RULES §1, ID-01..ID-20), building, equality and rendering.
 import assert from "node:assert";
 import { MAX_ID_LENGTH, MAX_TRUST_DOMAIN_LENGTH, SpiffeId, TrustDomain } from "../../mod.ts";
-import { assertSpiffeIdError, E, label } from "./_helpers.ts";
+import { assertSpiffeIdError, E, type Expected, label } from "./_helpers.ts";
 
 const TD_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789.-_";
 const PATH_CHARS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_";
@@ -114,7 +114,7 @@ for (const ch of PATH_CHARS) {
 
 interface InvalidCase {
   input: string;
-  error: string;
+  error: Expected;
   rule: string;
 }
 
@@ -515,7 +515,7 @@ for (const c of FROM_SEGMENTS_VALID) {
   });
 }
 
-const FROM_SEGMENTS_INVALID: { segments: string[]; error: string; rule: string }[] = [
+const FROM_SEGMENTS_INVALID: { segments: string[]; error: Expected; rule: string }[] = [
   { segments: [""], error: E.emptySeg, rule: "ID-20 empty" },
   { segments: ["."], error: E.dotSeg, rule: "ID-20 dot" },
   { segments: [".."], error: E.dotSeg, rule: "ID-20 dot-dot" },

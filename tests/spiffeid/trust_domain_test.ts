@@ -1,7 +1,7 @@
 // TrustDomain: parsing a bare name or a full SPIFFE ID (SPIFFE-RULES ID-04..ID-08, ID-13, ID-21).
 import assert from "node:assert";
 import { SpiffeId, TrustDomain } from "../../mod.ts";
-import { assertSpiffeIdError, E, label } from "./_helpers.ts";
+import { assertSpiffeIdError, E, type Expected, label } from "./_helpers.ts";
 
 const TD_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789.-_";
 
@@ -48,7 +48,7 @@ for (const ch of TD_CHARS) {
   });
 }
 
-const INVALID: { input: string; error: string; rule: string }[] = [
+const INVALID: { input: string; error: Expected; rule: string }[] = [
   { input: "", error: E.tdMissing, rule: "ID-21 empty" },
   // bare names: every byte must be a trust-domain character
   { input: "Example.org", error: E.tdChar, rule: "ID-05" },

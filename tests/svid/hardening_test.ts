@@ -9,8 +9,9 @@ import {
   verifyX509Svid,
   X509Bundle,
   X509SvidError,
+  type X509SvidErrorReason,
 } from "../../mod.ts";
-import { assertRejectsSpiffe } from "../_helpers/assert.ts";
+import { assertRejectsReason } from "../_helpers/assert.ts";
 import {
   algorithmIdentifier,
   ecKeys,
@@ -34,8 +35,13 @@ const P = "x509svid: could not verify leaf certificate: ";
 const ID = "spiffe://example.org/workload";
 const HOUR = 3600_000;
 
-function rejects(promise: Promise<unknown>, message: string | RegExp): Promise<void> {
-  return assertRejectsSpiffe(promise, X509SvidError, "ERR_X509_SVID", message);
+/** Asserts an X509SvidError: its `reason` first, then its code and exact `message`. */
+async function rejects(
+  promise: Promise<unknown>,
+  reason: X509SvidErrorReason,
+  message: string | RegExp,
+): Promise<void> {
+  await assertRejectsReason(promise, X509SvidError, "ERR_X509_SVID", reason, message);
 }
 
 async function verifies(
@@ -112,6 +118,7 @@ for (let n = 4; n <= 10; n++) {
     const leaf = forgeWith({ uris: [ID], signer: signerOf(cas[0]) });
     await rejects(
       verifyX509Svid([leaf.der, ...cas.map((ca) => ca.der)], unrelatedBundle()),
+      "unknown-authority",
       `${P}x509: certificate signed by unknown authority`,
     );
   });
@@ -162,6 +169,7 @@ Deno.test("a graph needing more than 100 signature checks hits the budget", asyn
   assert.equal(certs.length, 16);
   await rejects(
     verifyX509Svid(certs, unrelatedBundle()),
+    "invalid-chain",
     `${P}x509: signature check attempts limit reached while verifying certificate chain`,
   );
 });
@@ -178,15 +186,18 @@ Deno.test("more than 16 presented certificates are refused before anything else"
   const copies = Array.from({ length: 16 }, () => intermediate!.der);
   await rejects(
     verifyX509Svid([leaf.der, ...copies], bundle),
+    "too-many-certificates",
     "x509svid: too many certificates: 17 presented, at most 16 are accepted",
   );
   const distinct = [leaf.der, intermediate!.der, ...spareCas(root, 15).map((ca) => ca.der)];
   await rejects(
     verifyX509Svid(distinct, bundle),
+    "too-many-certificates",
     "x509svid: too many certificates: 17 presented, at most 16 are accepted",
   );
   await rejects(
     verifyX509Svid([...distinct, intermediate!.der], bundle),
+    "too-many-certificates",
     "x509svid: too many certificates: 18 presented, at most 16 are accepted",
   );
   await verifies(distinct.slice(0, 16), bundle);
@@ -212,6 +223,7 @@ Deno.test("a chain of 10 (and of 9) certificates is longer than the cap of 8", a
     const { certs, bundle } = ladder(intermediates);
     await rejects(
       verifyX509Svid(certs, bundle),
+      "invalid-chain",
       `${P}x509: certificate chain is longer than 8 certificates`,
     );
   }
@@ -252,15 +264,19 @@ for (const kind of UNLOADABLE_KINDS) {
       uris: [ID],
       signer: { key: ecKeys().privateKey, subject: intermediate.subject, spki },
     });
-    await rejects(verifyX509Svid([leaf.der, intermediate.der], bundle), UNSUPPORTED);
+    await rejects(
+      verifyX509Svid([leaf.der, intermediate.der], bundle),
+      "invalid-chain",
+      UNSUPPORTED,
+    );
   });
 
   Deno.test(`a leaf with a ${kind} key is unsupported`, async () => {
     const spki = unloadableSpki(kind);
     const direct = forgeSvidChain({ intermediate: false, leaf: { publicKey: spki } });
-    await rejects(verifyX509Svid(direct.chain, direct.bundle), UNSUPPORTED);
+    await rejects(verifyX509Svid(direct.chain, direct.bundle), "invalid-chain", UNSUPPORTED);
     const below = forgeSvidChain({ leaf: { publicKey: spki } });
-    await rejects(verifyX509Svid(below.chain, below.bundle), UNSUPPORTED);
+    await rejects(verifyX509Svid(below.chain, below.bundle), "invalid-chain", UNSUPPORTED);
   });
 }
 
@@ -273,9 +289,13 @@ async function onLeafAndIntermediate(
   base: SvidChainOptions = {},
 ): Promise<void> {
   const onLeaf = forgeSvidChain({ ...base, leaf: flaw });
-  await rejects(verifyX509Svid(onLeaf.chain, onLeaf.bundle), message);
+  await rejects(verifyX509Svid(onLeaf.chain, onLeaf.bundle), "invalid-chain", message);
   const onIntermediate = forgeSvidChain({ ...base, intermediateOptions: flaw });
-  await rejects(verifyX509Svid(onIntermediate.chain, onIntermediate.bundle), message);
+  await rejects(
+    verifyX509Svid(onIntermediate.chain, onIntermediate.bundle),
+    "invalid-chain",
+    message,
+  );
 }
 
 const insecure = (name: string) => `${P}x509: cannot verify signature: insecure algorithm ${name}`;
@@ -289,7 +309,7 @@ Deno.test("SHA-1 and MD5 signatures are insecure", async () => {
 Deno.test("a bundle root self-signed with SHA1-RSA is refused", async () => {
   for (const intermediate of [true, false]) {
     const chain = forgeSvidChain({ intermediate, keys: rsa, root: { hash: "sha1" } });
-    await rejects(verifyX509Svid(chain.chain, chain.bundle), insecure("SHA1-RSA"));
+    await rejects(verifyX509Svid(chain.chain, chain.bundle), "invalid-chain", insecure("SHA1-RSA"));
   }
 });
 
@@ -351,25 +371,33 @@ Deno.test("an excluded example.org also excludes the trust domain example.org.",
   const id = "spiffe://example.org./w";
   const uri = { nameConstraints: { excluded: [{ uri: "example.org" }] } };
   const viaIntermediate = forgeSvidChain({ id, intermediateOptions: uri });
-  await rejects(verifyX509Svid(viaIntermediate.chain, viaIntermediate.bundle), NOT_AUTHORIZED);
+  await rejects(
+    verifyX509Svid(viaIntermediate.chain, viaIntermediate.bundle),
+    "invalid-chain",
+    NOT_AUTHORIZED,
+  );
   const viaRoot = forgeSvidChain({ id, intermediate: false, root: uri });
-  await rejects(verifyX509Svid(viaRoot.chain, viaRoot.bundle), NOT_AUTHORIZED);
+  await rejects(verifyX509Svid(viaRoot.chain, viaRoot.bundle), "invalid-chain", NOT_AUTHORIZED);
   // A DNS constraint applies to a DNS SAN with the same trailing dot.
   const dns = forgeSvidChain({
     id,
     intermediateOptions: { nameConstraints: { excluded: [{ dns: "example.org" }] } },
     leaf: { dnsNames: ["example.org."] },
   });
-  await rejects(verifyX509Svid(dns.chain, dns.bundle), NOT_AUTHORIZED);
+  await rejects(verifyX509Svid(dns.chain, dns.bundle), "invalid-chain", NOT_AUTHORIZED);
 });
 
 Deno.test("a URI constraint never matches a URI whose host is an IP literal", async () => {
   const id = "spiffe://10.0.0.1/w";
   const uri = { nameConstraints: { permitted: [{ uri: ".example.org" }] } };
   const viaIntermediate = forgeSvidChain({ id, intermediateOptions: uri });
-  await rejects(verifyX509Svid(viaIntermediate.chain, viaIntermediate.bundle), NOT_AUTHORIZED);
+  await rejects(
+    verifyX509Svid(viaIntermediate.chain, viaIntermediate.bundle),
+    "invalid-chain",
+    NOT_AUTHORIZED,
+  );
   const viaRoot = forgeSvidChain({ id, intermediate: false, root: uri });
-  await rejects(verifyX509Svid(viaRoot.chain, viaRoot.bundle), NOT_AUTHORIZED);
+  await rejects(verifyX509Svid(viaRoot.chain, viaRoot.bundle), "invalid-chain", NOT_AUTHORIZED);
 });
 
 Deno.test("IP address constraints are enforced on IP SANs only", async () => {
@@ -380,7 +408,7 @@ Deno.test("IP address constraints are enforced on IP SANs only", async () => {
     intermediateOptions: constrained,
     leaf: { ips: ["192.168.1.1"] },
   });
-  await rejects(verifyX509Svid(outside.chain, outside.bundle), NOT_AUTHORIZED);
+  await rejects(verifyX509Svid(outside.chain, outside.bundle), "invalid-chain", NOT_AUTHORIZED);
   const inside = forgeSvidChain({ intermediateOptions: constrained, leaf: { ips: ["10.1.2.3"] } });
   await verifies(inside.chain, inside.bundle);
 });
@@ -393,14 +421,14 @@ Deno.test("an e-mail constraint refuses only a leaf with an e-mail SAN", async (
     intermediateOptions: constrained,
     leaf: { emails: ["w@other.org"] },
   });
-  await rejects(verifyX509Svid(mail.chain, mail.bundle), /x509: /);
+  await rejects(verifyX509Svid(mail.chain, mail.bundle), "invalid-chain", /x509: /);
 });
 
 Deno.test("a directoryName constraint refuses a leaf with another subject", async () => {
   const chain = forgeSvidChain({
     intermediateOptions: { nameConstraints: { permitted: [{ directoryName: "O=Allowed" }] } },
   });
-  await rejects(verifyX509Svid(chain.chain, chain.bundle), /x509: /);
+  await rejects(verifyX509Svid(chain.chain, chain.bundle), "invalid-chain", /x509: /);
 });
 
 // --- 7. Structure (Go's x509 strictness) ------------------------------------------------
@@ -412,6 +440,7 @@ Deno.test("a path length constraint on a non-CA leaf is refused", async () => {
   const chain = forgeSvidChain({ leaf: { pathLength: 0 } });
   await rejects(
     verifyX509Svid(chain.chain, chain.bundle),
+    "invalid-chain",
     `${P}x509: certificate has a path length constraint but is not a CA`,
   );
 });
@@ -441,13 +470,18 @@ Deno.test("a negative or over-long serial number is refused", async () => {
 
 Deno.test("a leaf with an empty issuer name is refused", async () => {
   const chain = forgeSvidChain({ leaf: { issuer: null } });
-  await rejects(verifyX509Svid(chain.chain, chain.bundle), `${P}x509: empty issuer name`);
+  await rejects(
+    verifyX509Svid(chain.chain, chain.bundle),
+    "invalid-chain",
+    `${P}x509: empty issuer name`,
+  );
 });
 
 Deno.test("an empty subject needs a critical subject alternative name", async () => {
   const nonCritical = forgeSvidChain({ leaf: { subject: null } });
   await rejects(
     verifyX509Svid(nonCritical.chain, nonCritical.bundle),
+    "invalid-chain",
     `${P}x509: empty subject name without a critical subject alternative name extension`,
   );
   const critical = forgeSvidChain({ leaf: { subject: null, sanCritical: true } });
@@ -458,6 +492,7 @@ Deno.test("an intermediate CA without a key usage extension is refused", async (
   const chain = forgeSvidChain({ intermediateOptions: { keyUsage: null } });
   await rejects(
     verifyX509Svid(chain.chain, chain.bundle),
+    "invalid-chain",
     `${P}x509: CA certificate without key usage extension`,
   );
 });

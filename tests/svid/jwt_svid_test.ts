@@ -8,10 +8,11 @@ import {
   JwtBundleSet,
   type JwtBundleSource,
   JwtSvidError,
+  type JwtSvidErrorReason,
   SpiffeIdError,
   TrustDomain,
 } from "../../mod.ts";
-import { assertThrowsSpiffe } from "../_helpers/assert.ts";
+import { assertThrowsReason } from "../_helpers/assert.ts";
 import { b64url, mint, signInput } from "../_helpers/jwt.ts";
 
 const TD = TrustDomain.parse("example.org");
@@ -70,14 +71,24 @@ function validate(tok: string, aud: string | string[] = AUD, time?: Date): JwtSv
   return JwtSvid.parseAndValidate(tok, bundle, aud, time ? { time } : {});
 }
 
-function throws(fn: () => unknown, message: string | RegExp): JwtSvidError {
-  return assertThrowsSpiffe(fn, JwtSvidError, "ERR_JWT_SVID", message);
+/** Asserts a JwtSvidError: its `reason` first, then its code and exact `message`. */
+function throws(
+  fn: () => unknown,
+  reason: JwtSvidErrorReason,
+  message: string | RegExp,
+): JwtSvidError {
+  return assertThrowsReason(fn, JwtSvidError, "ERR_JWT_SVID", reason, message);
 }
 
-/** Asserts that both parse functions fail with `message`. */
-function bothThrow(tok: string, message: string | RegExp, aud: string | string[] = AUD): void {
-  throws(() => validate(tok, aud), message);
-  throws(() => JwtSvid.parseInsecure(tok, aud), message);
+/** Asserts that both parse functions fail with `reason` and `message`. */
+function bothThrow(
+  tok: string,
+  reason: JwtSvidErrorReason,
+  message: string | RegExp,
+  aud: string | string[] = AUD,
+): void {
+  throws(() => validate(tok, aud), reason, message);
+  throws(() => JwtSvid.parseInsecure(tok, aud), reason, message);
 }
 
 /** A bundle source that records every lookup. */
@@ -210,7 +221,7 @@ Deno.test("rejects tokens that are not three strict base64url parts", () => {
     [`${h}.${p}.AB`, "signature is not valid unpadded base64url"], // non-zero trailing bits
   ];
   for (const [tok, reason] of cases) {
-    bothThrow(tok, `jwtsvid: unable to parse JWT token: ${reason}`);
+    bothThrow(tok, "malformed", `jwtsvid: unable to parse JWT token: ${reason}`);
   }
 });
 
@@ -230,7 +241,7 @@ Deno.test("rejects headers and payloads that are not JSON objects", () => {
     [`${header}..${sig}`, "payload is not valid JSON"],
   ];
   for (const [tok, reason] of cases) {
-    bothThrow(tok, `jwtsvid: unable to parse JWT token: ${reason}`);
+    bothThrow(tok, "malformed", `jwtsvid: unable to parse JWT token: ${reason}`);
   }
 });
 
@@ -248,11 +259,15 @@ Deno.test("rejects claims of the wrong type", () => {
     [{ aud: {} }, '"aud" claim must be a string or an array of strings'],
   ];
   for (const [extra, reason] of cases) {
-    bothThrow(token(claims(extra)), `jwtsvid: unable to parse JWT token: ${reason}`);
+    bothThrow(token(claims(extra)), "malformed", `jwtsvid: unable to parse JWT token: ${reason}`);
   }
   // A huge exponent that JSON.parse reads as Infinity.
   const raw = `{"sub":"${ID}","aud":"${AUD}","exp":1e400}`;
-  bothThrow(token(raw), 'jwtsvid: unable to parse JWT token: "exp" claim must be a number');
+  bothThrow(
+    token(raw),
+    "malformed",
+    'jwtsvid: unable to parse JWT token: "exp" claim must be a number',
+  );
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -289,19 +304,25 @@ Deno.test("rejects alg none, HS256 (key confusion) and EdDSA before any key is u
   for (const [tok, alg] of forged) {
     const source = spySource();
     const message = `jwtsvid: unable to parse JWT token: unsupported signature algorithm "${alg}"`;
-    throws(() => JwtSvid.parseAndValidate(tok, source, AUD), message);
-    throws(() => JwtSvid.parseInsecure(tok, AUD), message);
+    throws(() => JwtSvid.parseAndValidate(tok, source, AUD), "algorithm-not-allowed", message);
+    throws(() => JwtSvid.parseInsecure(tok, AUD), "algorithm-not-allowed", message);
     assert.equal(source.calls, 0, alg);
   }
   // The alg check comes first: even a token with nothing else right fails on alg.
   const junk = `${b64url({ alg: "HS256", typ: "bogus" })}.${b64url(Buffer.from("x"))}.%%%`;
-  bothThrow(junk, 'jwtsvid: unable to parse JWT token: unsupported signature algorithm "HS256"');
+  bothThrow(
+    junk,
+    "algorithm-not-allowed",
+    'jwtsvid: unable to parse JWT token: unsupported signature algorithm "HS256"',
+  );
   bothThrow(
     token(claims(), { alg: undefined }),
+    "malformed",
     'jwtsvid: unable to parse JWT token: header "alg" must be a string',
   );
   bothThrow(
     token(claims(), { alg: ["ES256"] }),
+    "malformed",
     'jwtsvid: unable to parse JWT token: header "alg" must be a string',
   );
 });
@@ -309,10 +330,12 @@ Deno.test("rejects alg none, HS256 (key confusion) and EdDSA before any key is u
 Deno.test("rejects a crit header and a non-string kid", () => {
   bothThrow(
     token(claims(), { crit: ["exp"], exp: 1 }),
+    "malformed",
     'jwtsvid: unable to parse JWT token: header "crit" is not supported',
   );
   bothThrow(
     token(claims(), { kid: 1 }),
+    "malformed",
     'jwtsvid: unable to parse JWT token: header "kid" must be a string',
   );
 });
@@ -324,6 +347,7 @@ Deno.test("rejects a typ other than JWT or JOSE", () => {
   for (const typ of ["invalid", "jwt", "JWT ", "application/jwt", 1, null]) {
     bothThrow(
       token(claims(), { typ }),
+      "invalid-type",
       "jwtsvid: token header type not equal to either JWT or JOSE",
     );
   }
@@ -331,10 +355,10 @@ Deno.test("rejects a typ other than JWT or JOSE", () => {
 
 Deno.test("rejects a missing subject or expiry", () => {
   for (const sub of [undefined, "", null]) {
-    bothThrow(token(claims({ sub })), "jwtsvid: token missing subject claim");
+    bothThrow(token(claims({ sub })), "missing-subject", "jwtsvid: token missing subject claim");
   }
   for (const exp of [undefined, null]) {
-    bothThrow(token(claims({ exp })), "jwtsvid: token missing exp claim");
+    bothThrow(token(claims({ exp })), "missing-expiration", "jwtsvid: token missing exp claim");
   }
 });
 
@@ -350,11 +374,13 @@ Deno.test("rejects a subject that is not a SPIFFE ID", () => {
   for (const [sub, reason] of cases) {
     const err = throws(
       () => validate(token(claims({ sub }))),
+      "invalid-subject",
       `jwtsvid: token has an invalid subject claim: ${reason}`,
     );
     assert.ok(err.cause instanceof SpiffeIdError);
     throws(
       () => JwtSvid.parseInsecure(token(claims({ sub })), AUD),
+      "invalid-subject",
       `jwtsvid: token has an invalid subject claim: ${reason}`,
     );
   }
@@ -362,7 +388,11 @@ Deno.test("rejects a subject that is not a SPIFFE ID", () => {
 
 Deno.test("parseAndValidate requires a key ID", () => {
   for (const kid of [undefined, "", null]) {
-    throws(() => validate(token(claims(), { kid })), "jwtsvid: token header missing key id");
+    throws(
+      () => validate(token(claims(), { kid })),
+      "missing-key-id",
+      "jwtsvid: token header missing key id",
+    );
   }
 });
 
@@ -377,15 +407,18 @@ Deno.test("looks the key up in the subject's trust domain only", () => {
   // The signing key is trusted, but for another trust domain.
   const err = throws(
     () => JwtSvid.parseAndValidate(token(), otherBundle, AUD),
+    "bundle-not-found",
     'jwtsvid: no bundle found for trust domain "example.org"',
   );
   assert.ok(err.cause instanceof BundleError);
   throws(
     () => validate(token(claims({ sub: "spiffe://other.org/x" }))),
+    "bundle-not-found",
     'jwtsvid: no bundle found for trust domain "other.org"',
   );
   throws(
     () => JwtSvid.parseAndValidate(token(), new JwtBundleSet(), AUD),
+    "bundle-not-found",
     'jwtsvid: no bundle found for trust domain "example.org"',
   );
 });
@@ -393,10 +426,12 @@ Deno.test("looks the key up in the subject's trust domain only", () => {
 Deno.test("rejects an unknown key ID", () => {
   throws(
     () => validate(token(claims(), { kid: "nope" })),
+    "authority-not-found",
     'jwtsvid: no JWT authority "nope" found for trust domain "example.org"',
   );
   throws(
     () => validate(token(claims(), { kid: 'quote"d' })),
+    "authority-not-found",
     'jwtsvid: no JWT authority "quote\\"d" found for trust domain "example.org"',
   );
 });
@@ -415,7 +450,7 @@ Deno.test("rejects a key that does not suit the algorithm", () => {
     mint(claims(), { key: p521.privateKey, header: { alg: "ES512", kid: "rsa" } }),
   ];
   for (const tok of cases) {
-    const err = throws(() => validate(tok), CRYPTO_ERROR);
+    const err = throws(() => validate(tok), "invalid-signature", CRYPTO_ERROR);
     assert.ok(err.cause instanceof Error);
   }
   const ed = generateKeyPairSync("ed25519");
@@ -423,6 +458,7 @@ Deno.test("rejects a key that does not suit the algorithm", () => {
   edBundle.addJwtAuthority("ed", ed.publicKey);
   throws(
     () => JwtSvid.parseAndValidate(token(claims(), { kid: "ed" }), edBundle, AUD),
+    "invalid-signature",
     CRYPTO_ERROR,
   );
 });
@@ -432,7 +468,11 @@ Deno.test("rejects RSA keys shorter than 1024 bits", () => {
   const smallBundle = new JwtBundle(TD);
   smallBundle.addJwtAuthority("small", small.publicKey);
   const tok = mint(claims(), { key: small.privateKey, header: { alg: "RS256", kid: "small" } });
-  const err = throws(() => JwtSvid.parseAndValidate(tok, smallBundle, AUD), CRYPTO_ERROR);
+  const err = throws(
+    () => JwtSvid.parseAndValidate(tok, smallBundle, AUD),
+    "invalid-signature",
+    CRYPTO_ERROR,
+  );
   assert.match((err.cause as Error).message, /at least 1024 bits/);
 });
 
@@ -457,7 +497,7 @@ Deno.test("rejects bad signatures", () => {
     // RS384 signature under an RS256 header.
     mint(claims(), { key: rsa.privateKey, header: { alg: "RS256", kid: "rsa" }, signAs: "RS384" }),
   ];
-  for (const tok of cases) throws(() => validate(tok), CRYPTO_ERROR);
+  for (const tok of cases) throws(() => validate(tok), "invalid-signature", CRYPTO_ERROR);
 });
 
 Deno.test("rejects PS256 with a salt other than the digest length", () => {
@@ -468,7 +508,7 @@ Deno.test("rejects PS256 with a salt other than the digest length", () => {
       padding: constants.RSA_PKCS1_PSS_PADDING,
       saltLength,
     });
-    throws(() => validate(`${input}.${b64url(signature)}`), CRYPTO_ERROR);
+    throws(() => validate(`${input}.${b64url(signature)}`), "invalid-signature", CRYPTO_ERROR);
   }
   validate(`${input}.${b64url(signInput("PS256", rsa.privateKey, input))}`);
 });
@@ -481,7 +521,7 @@ Deno.test("ignores jwk, jku, x5u and x5c headers: keys come only from the bundle
     key: attacker.privateKey,
     header: { alg: "ES256", kid: "ec-256", ...header, x5c: ["MIIB"] },
   });
-  throws(() => validate(trustedKid), CRYPTO_ERROR);
+  throws(() => validate(trustedKid), "invalid-signature", CRYPTO_ERROR);
   // ... or names the embedded key's own thumbprint-like kid.
   const ownKid = mint(claims(), {
     key: attacker.privateKey,
@@ -489,11 +529,12 @@ Deno.test("ignores jwk, jku, x5u and x5c headers: keys come only from the bundle
   });
   throws(
     () => validate(ownKid),
+    "authority-not-found",
     'jwtsvid: no JWT authority "attacker" found for trust domain "example.org"',
   );
   // ... or no kid at all.
   const noKid = mint(claims(), { key: attacker.privateKey, header: { alg: "ES256", ...header } });
-  throws(() => validate(noKid), "jwtsvid: token header missing key id");
+  throws(() => validate(noKid), "missing-key-id", "jwtsvid: token header missing key id");
   // A trusted token carrying the same headers still validates.
   validate(token(claims(), header));
 });
@@ -504,34 +545,47 @@ Deno.test("ignores jwk, jku, x5u and x5c headers: keys come only from the bundle
 Deno.test("rejects a token without one of the expected audiences", () => {
   throws(
     () => validate(token(), "another"),
+    "audience-mismatch",
     `jwtsvid: expected audience in ["another"] (audience=["${AUD}"])`,
   );
   throws(
     () => validate(token(claims({ aud: ["a", "b"] })), ["c", "d"]),
+    "audience-mismatch",
     'jwtsvid: expected audience in ["c" "d"] (audience=["a" "b"])',
   );
   for (const aud of [undefined, null, []]) {
     throws(
       () => validate(token(claims({ aud }))),
+      "audience-mismatch",
       `jwtsvid: expected audience in ["${AUD}"] (audience=[])`,
     );
   }
   throws(
     () => validate(token(claims({ aud: "" }))),
+    "audience-mismatch",
     `jwtsvid: expected audience in ["${AUD}"] (audience=[""])`,
   );
   // Audience values are quoted as Go's %q does.
   throws(
     () => validate(token(claims({ aud: 'a"b\\c\n\u0001é' })), "x"),
+    "audience-mismatch",
     'jwtsvid: expected audience in ["x"] (audience=["a\\"b\\\\c\\n\\x01é"])',
   );
   // Matching is exact.
-  throws(() => validate(token(claims({ aud: AUD.toUpperCase() }))), /^jwtsvid: expected audience/);
-  throws(() => validate(token(claims({ aud: `${AUD}/` }))), /^jwtsvid: expected audience/);
+  throws(
+    () => validate(token(claims({ aud: AUD.toUpperCase() }))),
+    "audience-mismatch",
+    /^jwtsvid: expected audience/,
+  );
+  throws(
+    () => validate(token(claims({ aud: `${AUD}/` }))),
+    "audience-mismatch",
+    /^jwtsvid: expected audience/,
+  );
 });
 
 Deno.test("rejects an expired token", () => {
-  bothThrow(token(claims({ exp: nowSeconds() - 3600 })), "jwtsvid: token has expired");
+  bothThrow(token(claims({ exp: nowSeconds() - 3600 })), "expired", "jwtsvid: token has expired");
 });
 
 Deno.test("allows 60 seconds of leeway on exp, nbf and iat", () => {
@@ -542,37 +596,45 @@ Deno.test("allows 60 seconds of leeway on exp, nbf and iat", () => {
   for (const check of [(tok: string) => validate(tok, AUD, T0), insecure]) {
     check(at({ exp: T0S - 30 }));
     check(at({ exp: T0S - 60 }));
-    throws(() => check(at({ exp: T0S - 61 })), "jwtsvid: token has expired");
-    throws(() => check(at({ exp: T0S - 90 })), "jwtsvid: token has expired");
+    throws(() => check(at({ exp: T0S - 61 })), "expired", "jwtsvid: token has expired");
+    throws(() => check(at({ exp: T0S - 90 })), "expired", "jwtsvid: token has expired");
 
     check(at({ nbf: T0S + 30 }));
     check(at({ nbf: T0S + 60 }));
-    throws(() => check(at({ nbf: T0S + 61 })), NBF_ERROR);
-    throws(() => check(at({ nbf: T0S + 90 })), NBF_ERROR);
+    throws(() => check(at({ nbf: T0S + 61 })), "not-yet-valid", NBF_ERROR);
+    throws(() => check(at({ nbf: T0S + 90 })), "not-yet-valid", NBF_ERROR);
 
     check(at({ iat: T0S + 30 }));
     check(at({ iat: T0S + 60 }));
-    throws(() => check(at({ iat: T0S + 61 })), IAT_ERROR);
-    throws(() => check(at({ iat: T0S + 90 })), IAT_ERROR);
+    throws(() => check(at({ iat: T0S + 61 })), "issued-in-the-future", IAT_ERROR);
+    throws(() => check(at({ iat: T0S + 90 })), "issued-in-the-future", IAT_ERROR);
   }
 });
 
 Deno.test("leeway edges against the real clock", () => {
   validate(token(claims({ exp: nowSeconds() - 30 })));
-  throws(() => validate(token(claims({ exp: nowSeconds() - 90 }))), "jwtsvid: token has expired");
+  throws(
+    () => validate(token(claims({ exp: nowSeconds() - 90 }))),
+    "expired",
+    "jwtsvid: token has expired",
+  );
   validate(token(claims({ nbf: nowSeconds() + 30 })));
-  throws(() => validate(token(claims({ nbf: nowSeconds() + 90 }))), NBF_ERROR);
+  throws(() => validate(token(claims({ nbf: nowSeconds() + 90 }))), "not-yet-valid", NBF_ERROR);
 });
 
 Deno.test("the time option moves the validation clock", () => {
   const tok = token(claims({ iat: T0S, nbf: T0S, exp: T0S + 300 }));
   // The token is from 2030: by today's clock it is not valid yet.
-  throws(() => validate(tok), NBF_ERROR);
-  throws(() => validate(token(claims({ iat: T0S }))), IAT_ERROR);
+  throws(() => validate(tok), "not-yet-valid", NBF_ERROR);
+  throws(() => validate(token(claims({ iat: T0S }))), "issued-in-the-future", IAT_ERROR);
   validate(tok, AUD, T0);
   validate(tok, AUD, new Date((T0S + 360) * 1000));
-  throws(() => validate(tok, AUD, new Date((T0S + 361) * 1000)), "jwtsvid: token has expired");
-  throws(() => validate(tok, AUD, new Date((T0S - 61) * 1000)), NBF_ERROR);
+  throws(
+    () => validate(tok, AUD, new Date((T0S + 361) * 1000)),
+    "expired",
+    "jwtsvid: token has expired",
+  );
+  throws(() => validate(tok, AUD, new Date((T0S - 61) * 1000)), "not-yet-valid", NBF_ERROR);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -582,23 +644,31 @@ Deno.test("checks run in go-spiffe's order", () => {
   // typ before claims.
   bothThrow(
     token("not json", { typ: "bad" }),
+    "invalid-type",
     "jwtsvid: token header type not equal to either JWT or JOSE",
   );
   // sub before exp, exp before sub's syntax.
   bothThrow(
     token(claims({ sub: undefined, exp: undefined })),
+    "missing-subject",
     "jwtsvid: token missing subject claim",
   );
-  bothThrow(token(claims({ sub: "bad", exp: undefined })), "jwtsvid: token missing exp claim");
+  bothThrow(
+    token(claims({ sub: "bad", exp: undefined })),
+    "missing-expiration",
+    "jwtsvid: token missing exp claim",
+  );
   // sub's syntax before kid.
   throws(
     () => validate(token(claims({ sub: "bad" }), { kid: undefined })),
+    "invalid-subject",
     "jwtsvid: token has an invalid subject claim: scheme is missing or invalid",
   );
   // kid before the bundle lookup.
   const source = spySource();
   throws(
     () => JwtSvid.parseAndValidate(token(claims(), { kid: undefined }), source, AUD),
+    "missing-key-id",
     "jwtsvid: token header missing key id",
   );
   assert.equal(source.calls, 0);
@@ -607,13 +677,14 @@ Deno.test("checks run in go-spiffe's order", () => {
     key: attacker.privateKey,
     header: { alg: "ES256", kid: "ec-256" },
   });
-  throws(() => validate(forged), CRYPTO_ERROR);
+  throws(() => validate(forged), "invalid-signature", CRYPTO_ERROR);
   // aud before nbf, nbf before exp, exp before iat (go-jose).
   const late = claims({ aud: "other", nbf: T0S + 100, exp: T0S - 100, iat: T0S + 100 });
-  throws(() => validate(token(late), AUD, T0), /^jwtsvid: expected audience/);
-  throws(() => validate(token({ ...late, aud: AUD }), AUD, T0), NBF_ERROR);
+  throws(() => validate(token(late), AUD, T0), "audience-mismatch", /^jwtsvid: expected audience/);
+  throws(() => validate(token({ ...late, aud: AUD }), AUD, T0), "not-yet-valid", NBF_ERROR);
   throws(
     () => validate(token({ ...late, aud: AUD, nbf: undefined }), AUD, T0),
+    "expired",
     "jwtsvid: token has expired",
   );
 });
@@ -642,18 +713,22 @@ Deno.test("parseInsecure skips kid, bundle and signature but checks everything e
     mint(claims(extra), { key: attacker.privateKey, header: { alg: "ES256" } });
   throws(
     () => JwtSvid.parseInsecure(forge({}), "other"),
+    "audience-mismatch",
     `jwtsvid: expected audience in ["other"] (audience=["${AUD}"])`,
   );
   throws(
     () => JwtSvid.parseInsecure(forge({ exp: nowSeconds() - 3600 }), AUD),
+    "expired",
     "jwtsvid: token has expired",
   );
   throws(
     () => JwtSvid.parseInsecure(forge({ sub: undefined }), AUD),
+    "missing-subject",
     "jwtsvid: token missing subject claim",
   );
   throws(
     () => JwtSvid.parseInsecure(forge({ sub: "https://example.org/x" }), AUD),
+    "invalid-subject",
     "jwtsvid: token has an invalid subject claim: scheme is missing or invalid",
   );
 });

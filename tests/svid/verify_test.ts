@@ -6,9 +6,10 @@ import {
   X509Bundle,
   X509BundleSet,
   X509SvidError,
+  type X509SvidErrorReason,
 } from "../../mod.ts";
 import { EKU, KU, type TestCa, TestCa as Ca } from "../_helpers/ca.ts";
-import { assertRejectsSpiffe } from "../_helpers/assert.ts";
+import { assertRejectsReason } from "../_helpers/assert.ts";
 
 const td = TrustDomain.parse("example.org");
 const ID = "spiffe://example.org/workload";
@@ -18,8 +19,13 @@ function bundleOf(...cas: TestCa[]): X509Bundle {
   return X509Bundle.fromAuthorities(td, cas.map((ca) => ca.cert.cert));
 }
 
-function rejects(promise: Promise<unknown>, message: string | RegExp) {
-  return assertRejectsSpiffe(promise, X509SvidError, "ERR_X509_SVID", message);
+/** Asserts an X509SvidError: its `reason` first, then its code and exact `message`. */
+function rejects(
+  promise: Promise<unknown>,
+  reason: X509SvidErrorReason,
+  message: string | RegExp,
+) {
+  return assertRejectsReason(promise, X509SvidError, "ERR_X509_SVID", reason, message);
 }
 
 const root = await Ca.root();
@@ -82,11 +88,16 @@ Deno.test("chains to any authority of a bundle that holds several", async () => 
 });
 
 Deno.test("rejects an empty chain and a missing bundle source", async () => {
-  await rejects(verifyX509Svid([], bundle), "x509svid: empty certificates chain");
+  await rejects(
+    verifyX509Svid([], bundle),
+    "no-certificates",
+    "x509svid: empty certificates chain",
+  );
   const leaf = await root.svid(ID);
   await rejects(
     // deno-lint-ignore no-explicit-any
     verifyX509Svid([leaf.der], undefined as any),
+    "bundle-not-found",
     "x509svid: bundleSource is required",
   );
 });
@@ -94,6 +105,7 @@ Deno.test("rejects an empty chain and a missing bundle source", async () => {
 Deno.test("rejects bytes that are not a certificate", async () => {
   await rejects(
     verifyX509Svid([new Uint8Array([0x30, 0x03, 1, 2, 3])], bundle),
+    "malformed-certificate",
     /^x509svid: unable to parse certificate: /,
   );
 });
@@ -124,63 +136,73 @@ for (const [name, options, reason] of leafIdCases) {
     const leaf = await root.issue(options);
     await rejects(
       verifyX509Svid([leaf.der], bundle),
+      "invalid-certificate",
       `x509svid: could not get leaf SPIFFE ID: ${reason}`,
     );
   });
 }
 
-const leafRuleCases: [string, Parameters<TestCa["issue"]>[0], string][] = [
+const leafRuleCases: [string, Parameters<TestCa["issue"]>[0], X509SvidErrorReason, string][] = [
   [
     "a root ID",
     { uris: ["spiffe://example.org"] },
+    "invalid-certificate",
     "x509svid: leaf certificate SPIFFE ID must have a non-root path",
   ],
   [
     "the CA flag",
     { isCA: true, keyUsage: KU.digitalSignature },
+    "invalid-certificate",
     "x509svid: leaf certificate with CA flag set to true",
   ],
   [
     "keyCertSign",
     { keyUsage: KU.digitalSignature | KU.keyCertSign },
+    "invalid-certificate",
     "x509svid: leaf certificate with KeyCertSign key usage",
   ],
   [
     "cRLSign",
     { keyUsage: KU.digitalSignature | KU.cRLSign },
+    "invalid-certificate",
     "x509svid: leaf certificate with KeyCrlSign key usage",
   ],
   [
     "no digitalSignature",
     { keyUsage: KU.keyEncipherment },
+    "invalid-certificate",
     "x509svid: leaf certificate without DigitalSignature key usage",
   ],
   [
     "no key usage extension",
     { keyUsage: null },
+    "invalid-certificate",
     "x509svid: leaf certificate without DigitalSignature key usage",
   ],
   [
     "serverAuth only",
     { extKeyUsage: [EKU.serverAuth] },
+    "invalid-certificate",
     "x509svid: leaf certificate extended key usage must include serverAuth and clientAuth",
   ],
   [
     "codeSigning only",
     { extKeyUsage: ["1.3.6.1.5.5.7.3.3"] },
+    "invalid-certificate",
     "x509svid: leaf certificate extended key usage must include serverAuth and clientAuth",
   ],
   [
     "an unknown critical extension",
     { unknownCriticalExtension: true },
+    "invalid-chain",
     `${unverified}x509: unhandled critical extension`,
   ],
 ];
 
-for (const [name, options, message] of leafRuleCases) {
+for (const [name, options, reason, message] of leafRuleCases) {
   Deno.test(`rejects a leaf with ${name}`, async () => {
     const leaf = await root.svid(ID, options);
-    await rejects(verifyX509Svid([leaf.der], bundle), message);
+    await rejects(verifyX509Svid([leaf.der], bundle), reason, message);
   });
 }
 
@@ -188,6 +210,7 @@ Deno.test("rejects a trust domain with no bundle", async () => {
   const leaf = await root.svid("spiffe://other.org/workload");
   await rejects(
     verifyX509Svid([leaf.der], new X509BundleSet(bundle)),
+    "bundle-not-found",
     'x509svid: could not get X509 bundle: x509bundle: no X.509 bundle for trust domain "other.org"',
   );
 });
@@ -197,6 +220,7 @@ Deno.test("rejects a leaf from an unknown authority", async () => {
   const leaf = await stranger.svid(ID);
   await rejects(
     verifyX509Svid([leaf.der], bundle),
+    "unknown-authority",
     `${unverified}x509: certificate signed by unknown authority`,
   );
 });
@@ -212,6 +236,7 @@ Deno.test("anchors only in the bundle of the leaf's own trust domain", async () 
   );
   await rejects(
     verifyX509Svid([forged.der], set),
+    "unknown-authority",
     `${unverified}x509: certificate signed by unknown authority`,
   );
   const genuine = await otherCa.svid("spiffe://other.org/workload");
@@ -223,6 +248,7 @@ Deno.test("never trusts a presented certificate as an anchor", async () => {
   const leaf = await attacker.svid(ID);
   await rejects(
     verifyX509Svid([leaf.der, attacker.cert.der], bundle),
+    "unknown-authority",
     `${unverified}x509: certificate signed by unknown authority`,
   );
 });
@@ -232,6 +258,7 @@ Deno.test("rejects a leaf signed by a different key under the authority's name",
   const leaf = await impostor.svid(ID);
   await rejects(
     verifyX509Svid([leaf.der], bundle),
+    "unknown-authority",
     `${unverified}x509: certificate signed by unknown authority`,
   );
 });
@@ -250,15 +277,23 @@ Deno.test("rejects expired and not-yet-valid certificates anywhere in the chain"
   const early =
     /^x509svid: could not verify leaf certificate: x509: certificate has expired or is not yet valid: current time \S+ is before \S+$/;
 
-  await rejects(verifyX509Svid([(await root.svid(ID, past)).der], bundle), expired);
-  await rejects(verifyX509Svid([(await root.svid(ID, future)).der], bundle), early);
+  await rejects(verifyX509Svid([(await root.svid(ID, past)).der], bundle), "expired", expired);
+  await rejects(
+    verifyX509Svid([(await root.svid(ID, future)).der], bundle),
+    "not-yet-valid",
+    early,
+  );
 
   const oldIntermediate = await root.intermediate("example.org", past);
   const leaf = await oldIntermediate.svid(ID);
-  await rejects(verifyX509Svid([leaf.der, oldIntermediate.cert.der], bundle), expired);
+  await rejects(verifyX509Svid([leaf.der, oldIntermediate.cert.der], bundle), "expired", expired);
 
   const oldRoot = await Ca.root("example.org", past);
-  await rejects(verifyX509Svid([(await oldRoot.svid(ID)).der], bundleOf(oldRoot)), expired);
+  await rejects(
+    verifyX509Svid([(await oldRoot.svid(ID)).der], bundleOf(oldRoot)),
+    "expired",
+    expired,
+  );
 });
 
 Deno.test("verifies at the time given", async () => {
@@ -270,7 +305,7 @@ Deno.test("verifies at the time given", async () => {
   const time = new Date(Date.now() - 2.5 * HOUR);
   const oldBundle = bundleOf(oldRoot);
   assert.equal((await verifyX509Svid([leaf.der], oldBundle, { time })).id.toString(), ID);
-  await rejects(verifyX509Svid([leaf.der], oldBundle), /is after/);
+  await rejects(verifyX509Svid([leaf.der], oldBundle), "expired", /is after/);
 });
 
 const signerCases: [string, Parameters<TestCa["intermediate"]>[1], string][] = [
@@ -327,6 +362,7 @@ for (const [name, options, reason] of signerCases) {
     const leaf = await intermediate.svid(ID);
     await rejects(
       verifyX509Svid([leaf.der, intermediate.cert.der], bundle),
+      "invalid-chain",
       `${unverified}${reason}`,
     );
   });
@@ -350,6 +386,7 @@ Deno.test("enforces path length constraints", async () => {
   const leaf = await intermediate.svid(ID);
   await rejects(
     verifyX509Svid([leaf.der, intermediate.cert.der], bundleOf(strictRoot)),
+    "invalid-chain",
     `${unverified}x509: too many intermediates for path length constraint`,
   );
   const direct = await strictRoot.svid(ID);
@@ -369,6 +406,7 @@ Deno.test("a cached chain is not accepted once its authority leaves the bundle",
   rotating.removeX509Authority(ca.cert.cert);
   await rejects(
     verifyX509Svid([leaf.der], rotating),
+    "unknown-authority",
     `${unverified}x509: certificate signed by unknown authority`,
   );
   rotating.addX509Authority(ca.cert.cert);
@@ -380,6 +418,7 @@ Deno.test("a cached chain is not accepted after it expires", async () => {
   await verifyX509Svid([leaf.der], bundle);
   await rejects(
     verifyX509Svid([leaf.der], bundle, { time: new Date(Date.now() + 2 * HOUR) }),
+    "expired",
     /is after/,
   );
 });
@@ -388,7 +427,7 @@ Deno.test("a failure is never cached into an acceptance", async () => {
   const ca = await Ca.root();
   const leaf = await ca.svid(ID);
   const empty = new X509Bundle(td);
-  await rejects(verifyX509Svid([leaf.der], empty), /unknown authority/);
-  await rejects(verifyX509Svid([leaf.der], empty), /unknown authority/);
+  await rejects(verifyX509Svid([leaf.der], empty), "unknown-authority", /unknown authority/);
+  await rejects(verifyX509Svid([leaf.der], empty), "unknown-authority", /unknown authority/);
   assert.equal((await verifyX509Svid([leaf.der], bundleOf(ca))).id.toString(), ID);
 });

@@ -1,17 +1,18 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { createPrivateKey } from "node:crypto";
-import { X509Svid, X509SvidError } from "../../mod.ts";
+import { X509Svid, X509SvidError, type X509SvidErrorReason } from "../../mod.ts";
 import { concatDer, KU, TestCa } from "../_helpers/ca.ts";
-import { assertThrowsSpiffe } from "../_helpers/assert.ts";
+import { assertThrowsReason } from "../_helpers/assert.ts";
 
 const ID = "spiffe://example.org/workload";
 const root = await TestCa.root();
 const intermediate = await root.intermediate();
 const leaf = await intermediate.svid(ID);
 
-function throws(fn: () => unknown, message: string | RegExp) {
-  assertThrowsSpiffe(fn, X509SvidError, "ERR_X509_SVID", message);
+/** Asserts an X509SvidError: its `reason` first, then its code and exact `message`. */
+function throws(fn: () => unknown, reason: X509SvidErrorReason, message: string | RegExp) {
+  assertThrowsReason(fn, X509SvidError, "ERR_X509_SVID", reason, message);
 }
 
 Deno.test("parses a PEM chain and key", () => {
@@ -47,15 +48,18 @@ Deno.test("parses every supported key type", async () => {
 Deno.test("rejects input without the expected PEM blocks", () => {
   throws(
     () => X509Svid.parse("nothing here", leaf.keyPem),
+    "malformed-certificate",
     "x509svid: cannot parse PEM encoded certificate: no PEM blocks found",
   );
   throws(
     () => X509Svid.parse(leaf.pem, leaf.pem),
+    "malformed-private-key",
     "x509svid: cannot parse PEM encoded private key: no PEM blocks found",
   );
   const sec1 = leaf.privateKey.export({ format: "pem", type: "sec1" }).toString();
   throws(
     () => X509Svid.parse(leaf.pem, sec1),
+    "malformed-private-key",
     "x509svid: cannot parse PEM encoded private key: no PEM blocks found",
   );
 });
@@ -64,19 +68,23 @@ Deno.test("rejects undecodable certificates and keys", () => {
   throws(
     () =>
       X509Svid.parse("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", leaf.keyPem),
+    "malformed-certificate",
     /^x509svid: cannot parse PEM encoded certificate: /,
   );
   throws(
     () => X509Svid.parseRaw(leaf.der.subarray(0, 100), leaf.keyDer),
+    "malformed-certificate",
     /^x509svid: cannot parse DER encoded certificate: /,
   );
   throws(
     () => X509Svid.parseRaw(leaf.der, new Uint8Array([1, 2, 3])),
+    "malformed-private-key",
     /^x509svid: cannot parse DER encoded private key: /,
   );
   const sec1 = new Uint8Array(leaf.privateKey.export({ format: "der", type: "sec1" }));
   throws(
     () => X509Svid.parseRaw(leaf.der, sec1),
+    "malformed-private-key",
     /^x509svid: cannot parse DER encoded private key: /,
   );
 });
@@ -129,6 +137,7 @@ for (const [name, options, reason] of certificateCases) {
     const cert = await root.svid(ID, options);
     throws(
       () => X509Svid.parseRaw(cert.der, cert.keyDer),
+      "invalid-certificate",
       `x509svid: certificate validation failed: ${reason}`,
     );
   });
@@ -139,12 +148,14 @@ Deno.test("rejects signing certificates that are not CAs with keyCertSign", asyn
   const under = await notCa.svid(ID);
   throws(
     () => X509Svid.parseRaw(concatDer(under.der, notCa.cert.der), under.keyDer),
+    "invalid-certificate",
     "x509svid: certificate validation failed: signing certificate must have CA flag set to true",
   );
   const noSign = await root.intermediate("example.org", { keyUsage: KU.cRLSign });
   const below = await noSign.svid(ID);
   throws(
     () => X509Svid.parseRaw(concatDer(below.der, noSign.cert.der), below.keyDer),
+    "invalid-certificate",
     "x509svid: certificate validation failed: signing certificate must have 'keyCertSign' set as key usage",
   );
 });
@@ -153,6 +164,7 @@ Deno.test("rejects a key that does not match the leaf", async () => {
   const other = await root.svid(ID);
   throws(
     () => X509Svid.parseRaw(leaf.der, other.keyDer),
+    "invalid-private-key",
     "x509svid: private key validation failed: leaf certificate does not match private key",
   );
 });
@@ -167,6 +179,7 @@ Deno.test("rejects an unsupported key type", () => {
   const der = new Uint8Array(x25519.export({ format: "der", type: "pkcs8" }));
   throws(
     () => X509Svid.parseRaw(leaf.der, der),
+    "invalid-private-key",
     "x509svid: private key validation failed: unsupported private key type x25519",
   );
 });

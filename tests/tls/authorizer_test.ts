@@ -10,7 +10,7 @@ import {
   SpiffeIdError,
   TrustDomain,
 } from "../../mod.ts";
-import { assertThrowsSpiffe } from "../_helpers/assert.ts";
+import { assertThrowsReason, assertThrowsSpiffe } from "../_helpers/assert.ts";
 
 const server = SpiffeId.parse("spiffe://example.org/server");
 const client = SpiffeId.parse("spiffe://example.org/client");
@@ -65,4 +65,66 @@ Deno.test("authorizers refuse to be built from invalid IDs", () => {
   assert.throws(() => authorizeId("spiffe://example.org/"), SpiffeIdError);
   assert.throws(() => authorizeMemberOf("Example.org"), SpiffeIdError);
   assert.ok(TrustDomain.parse("example.org"));
+});
+
+Deno.test("authorizers refuse arguments of the wrong type when built, naming the call", () => {
+  // deno-lint-ignore no-explicit-any
+  const untyped = (value: unknown) => value as any;
+  const cases: [() => unknown, string][] = [
+    [
+      () => authorizeId(untyped(undefined)),
+      "authorizeId(id): expected a SPIFFE ID string or SpiffeId, got undefined",
+    ],
+    [
+      () => authorizeId(untyped(server.trustDomain)),
+      "authorizeId(id): expected a SPIFFE ID string or SpiffeId, got an instance of TrustDomain",
+    ],
+    [
+      () => authorizeOneOf(server, untyped(7)),
+      "authorizeOneOf(ids[1]): expected a SPIFFE ID string or SpiffeId, got number 7",
+    ],
+    [
+      () => authorizeMemberOf(untyped(undefined)),
+      "authorizeMemberOf(trustDomain): expected a trust domain string or TrustDomain, got undefined",
+    ],
+    [
+      () => authorizeMemberOf(untyped(server)),
+      "authorizeMemberOf(trustDomain): expected a trust domain string or TrustDomain, got an instance of SpiffeId",
+    ],
+    [
+      () => authorizeMatches(untyped("spiffe://example.org/server")),
+      'authorizeMatches(matcher): expected a Matcher function, got string "spiffe://example.org/server"',
+    ],
+  ];
+  for (const [fn, message] of cases) {
+    assert.throws(fn, (err: unknown) => {
+      assert.ok(err instanceof TypeError, `expected a TypeError, got ${err}`);
+      assert.equal(err.message, message);
+      return true;
+    });
+  }
+});
+
+Deno.test("authorizers built from invalid strings name the rule that was broken", () => {
+  assertThrowsReason(
+    () => authorizeId("spiffe://example.org/"),
+    SpiffeIdError,
+    "ERR_SPIFFE_ID",
+    "trailing-slash",
+    "path cannot have a trailing slash",
+  );
+  assertThrowsReason(
+    () => authorizeOneOf(server, "example.org/client"),
+    SpiffeIdError,
+    "ERR_SPIFFE_ID",
+    "wrong-scheme",
+    "scheme is missing or invalid",
+  );
+  assertThrowsReason(
+    () => authorizeMemberOf("Example.org"),
+    SpiffeIdError,
+    "ERR_SPIFFE_ID",
+    "bad-trust-domain-char",
+    "trust domain characters are limited to lowercase letters, numbers, dots, dashes, and underscores",
+  );
 });
