@@ -18,7 +18,7 @@ import {
   SECURITY_HEADER_KEY,
   SECURITY_HEADER_VALUE,
   type WorkloadApiMethod,
-} from "./_proto/methods.ts";
+} from "../_proto/methods.ts";
 import type { ServerStream } from "./_watch.ts";
 import { toWorkloadApiError } from "./_watch.ts";
 

@@ -7,7 +7,7 @@ import type { JwtBundleSet } from "../bundle/jwt_bundle_set.ts";
 import { resolveEndpointAddress } from "./address.ts";
 import { type BackoffStrategy, exponentialBackoff } from "./backoff.ts";
 import { type Logger, nullLogger } from "./logger.ts";
-import { SPIFFE_WORKLOAD_API } from "./_proto/methods.ts";
+import { SPIFFE_WORKLOAD_API } from "../_proto/methods.ts";
 import {
   parseJwtBundlesResponse,
   parseJwtSvidResponse,

@@ -37,7 +37,7 @@ import {
   X509SVID,
   X509SVIDRequest,
   X509SVIDResponse,
-} from "../../src/workloadapi/_proto/mod.ts";
+} from "../../src/_proto/mod.ts";
 
 const canRun = (await Deno.permissions.query({ name: "run" })).state === "granted";
 
@@ -55,7 +55,7 @@ Deno.test("codec: workload.js is what proto/generate.ts makes from workload.prot
   const actual = await readFile(CODEC_JS_PATH, "utf8");
   assert.ok(
     actual === expected,
-    "src/workloadapi/_proto/workload.js is stale: run `deno task proto`",
+    "src/_proto/workload.js is stale: run `deno task proto`",
   );
 });
 
@@ -67,7 +67,7 @@ Deno.test({
     const actual = await readFile(CODEC_DTS_PATH, "utf8");
     assert.ok(
       actual === expected,
-      "src/workloadapi/_proto/workload.d.ts is stale: run `deno task proto`",
+      "src/_proto/workload.d.ts is stale: run `deno task proto`",
     );
   },
 });
