@@ -6,7 +6,8 @@ import type { JwtSvid } from "../svid/jwt_svid.ts";
 import { WorkloadApiError } from "../errors.ts";
 import type { CallOptions, JwtSvidParams } from "./client.ts";
 import { GrpcCode } from "./_watch.ts";
-import { SourceCore, type SourceOptions, withKeepAlive } from "./_source_core.ts";
+import { SourceCore, type SourceOptions, sourceWatch } from "./_source_core.ts";
+import { JWT_BUNDLES } from "./_streams.ts";
 
 interface CachedTokens {
   svids: Promise<JwtSvid[]>;
@@ -56,14 +57,7 @@ export class JwtSource implements JwtBundleSource, AsyncDisposable {
   static async create(options: SourceOptions = {}): Promise<JwtSource> {
     const core = new SourceCore<JwtBundleSet>("jwtsource", options);
     await core.start(
-      [(client, watcher, signal) =>
-        client.watchJwtBundles(
-          withKeepAlive({
-            onJwtBundlesUpdate: (bundles: JwtBundleSet) => watcher.update(bundles),
-            onJwtBundlesWatchError: watcher.error,
-          }, watcher.keepAlive),
-          signal,
-        )],
+      [sourceWatch(JWT_BUNDLES, (bundles: JwtBundleSet) => bundles)],
       () => core.hasState(),
       options.signal,
     );

@@ -46,3 +46,30 @@ export const nullLogger: Logger = Object.freeze({
   warn() {},
   error() {},
 });
+
+/**
+ * The default logger of the client and the sources: warnings and errors go to
+ * `console.warn` and `console.error` (stderr), debug and info lines are dropped. So a
+ * program hears, without asking, what it would otherwise wait on in silence (an agent
+ * that does not answer, a rejected update), and nothing about routine retries. Pass
+ * {@linkcode nullLogger} to silence it, or any {@linkcode Logger} (`console` included) to
+ * see more.
+ *
+ * @example
+ * ```ts
+ * import { consoleLogger } from "@spiffe-ts/spiffe";
+ *
+ * consoleLogger.info("dropped");
+ * consoleLogger.warn("x509source: still waiting ..."); // on stderr
+ * ```
+ */
+export const consoleLogger: Logger = Object.freeze({
+  debug() {},
+  info() {},
+  warn(message: string) {
+    console.warn(message);
+  },
+  error(message: string) {
+    console.error(message);
+  },
+});
