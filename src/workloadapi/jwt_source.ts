@@ -40,11 +40,17 @@ export class JwtSource implements JwtBundleSource, AsyncDisposable {
 
   /**
    * Connects to the Workload API and resolves once the first JWT bundles arrived.
+   * While it waits it warns through the logger (stderr by default) after 5 s and then
+   * every minute, naming the address, where it came from, and the last error; it keeps
+   * retrying, as go-spiffe does, until `signal` aborts.
    *
-   * @param options Address or client, `signal` bounding the wait, logger, backoff.
+   * @param options Address or client, `signal` bounding the wait, logger, backoff,
+   * `waitWarning`.
    * @returns The ready source.
    * @throws {WorkloadApiError} When `signal` aborts first (naming the last watch error) or
    * the agent refuses the request for good.
+   * @throws {EndpointAddressError} When no address is configured, it is invalid, or its
+   * unix path is not a socket.
    *
    * @example
    * ```ts ignore

@@ -1,7 +1,7 @@
 /**
- * Where the Workload API client and the sources report what happens in the background
- * (retries, rejected updates). Any object with these four methods works, `console`
- * included.
+ * Where the Workload API client and the sources report what happens in the background:
+ * waits that take long and rejected updates (`warn`), watches that end (`error`), and
+ * retries (`info`). Any object with these four methods works, `console` included.
  */
 export interface Logger {
   /**

@@ -63,13 +63,17 @@ export class X509Source implements X509SvidSource, X509BundleSource, AsyncDispos
 
   /**
    * Connects to the Workload API and resolves once the first valid update arrived.
+   * While it waits it warns through the logger (stderr by default) after 5 s and then
+   * every minute, naming the address, where it came from, and the last error; it keeps
+   * retrying, as go-spiffe does, until `signal` aborts.
    *
    * @param options Address or client, `signal` bounding the wait, picker or hint, logger,
-   * backoff.
+   * backoff, `waitWarning`.
    * @returns The ready source.
    * @throws {WorkloadApiError} When `signal` aborts first (the message and `cause` carry
    * the last watch error) or the agent refuses the request for good.
-   * @throws {TypeError} When no address is configured or it is invalid.
+   * @throws {EndpointAddressError} When no address is configured, it is invalid, or its
+   * unix path is not a socket.
    *
    * @example
    * ```ts ignore
