@@ -33,7 +33,7 @@ const EXAMPLES = ["examples/spiffe-tls/server.ts", "examples/spiffe-tls/client.t
 const JSR_NAME = "@spiffe-ts/spiffe";
 const NPM_NAME = "spiffe-ts";
 /** The committed generated codec: plain JavaScript with its own declarations. */
-const CODEC_DIR = "src/workloadapi/_proto";
+const CODEC_DIR = "src/_proto";
 const CODEC_FILES = ["workload.js", "workload.d.ts"];
 
 interface DenoJson {

@@ -39,6 +39,8 @@
 export {
   AuthorizationError,
   BundleError,
+  EndpointAddressError,
+  type EndpointAddressOrigin,
   JwtSvidError,
   SourceClosedError,
   SpiffeError,
@@ -92,29 +94,30 @@ export {
 export {
   type Backoff,
   type BackoffStrategy,
+  BundleSource,
+  type BundleSourceSnapshot,
+  type CallOptions,
+  consoleLogger,
   exponentialBackoff,
   type ExponentialBackoffOptions,
-  linearBackoff,
-} from "./src/workloadapi/backoff.ts";
-export { type Logger, nullLogger } from "./src/workloadapi/logger.ts";
-export type { X509Context } from "./src/workloadapi/x509_context.ts";
-export {
-  type CallOptions,
   type JwtBundlesWatcher,
+  JwtSource,
   type JwtSvidParams,
+  linearBackoff,
+  type Logger,
+  nullLogger,
+  type SourceOptions,
+  type UpdatesOptions,
+  type WaitWarningOptions,
   WorkloadApiClient,
   type WorkloadApiClientOptions,
   type X509BundlesWatcher,
+  type X509Context,
   type X509ContextWatcher,
-} from "./src/workloadapi/client.ts";
-export type { SourceOptions } from "./src/workloadapi/_source_core.ts";
-export {
   X509Source,
   type X509SourceOptions,
   type X509SourceSnapshot,
-} from "./src/workloadapi/x509_source.ts";
-export { JwtSource } from "./src/workloadapi/jwt_source.ts";
-export { BundleSource, type BundleSourceSnapshot } from "./src/workloadapi/bundle_source.ts";
+} from "./src/workloadapi/mod.ts";
 export {
   authorizeAny,
   authorizeId,

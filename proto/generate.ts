@@ -1,5 +1,5 @@
 /**
- * Regenerates the Workload API codec in `src/workloadapi/_proto/` from
+ * Regenerates the Workload API codec in `src/_proto/` from
  * `proto/workload.proto` with protobufjs-cli's static code generation, so that nothing
  * reads a `.proto` file at run time and the runtime needs only `protobufjs/minimal`.
  *
@@ -29,11 +29,11 @@ import { fileURLToPath } from "node:url";
 export const PROTO_PATH: string = fileURLToPath(new URL("./workload.proto", import.meta.url));
 /** The generated codec. */
 export const CODEC_JS_PATH: string = fileURLToPath(
-  new URL("../src/workloadapi/_proto/workload.js", import.meta.url),
+  new URL("../src/_proto/workload.js", import.meta.url),
 );
 /** The generated type declarations of the codec. */
 export const CODEC_DTS_PATH: string = fileURLToPath(
-  new URL("../src/workloadapi/_proto/workload.d.ts", import.meta.url),
+  new URL("../src/_proto/workload.d.ts", import.meta.url),
 );
 
 /** The name under which the codec registers its root in `protobuf.roots`. */

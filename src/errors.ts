@@ -14,6 +14,7 @@ export type SpiffeErrorCode =
   | "ERR_X509_SVID"
   | "ERR_JWT_SVID"
   | "ERR_WORKLOAD_API"
+  | "ERR_ENDPOINT_ADDRESS"
   | "ERR_SOURCE_CLOSED"
   | "ERR_AUTHORIZATION";
 
@@ -386,6 +387,50 @@ export class WorkloadApiError extends SpiffeError {
   /** The name of the gRPC status code (e.g. `UNAVAILABLE`), or `undefined`. */
   get grpcStatus(): string | undefined {
     return this.grpcCode === undefined ? undefined : grpcStatusName(this.grpcCode);
+  }
+}
+
+/** Where a Workload API endpoint address came from. */
+export type EndpointAddressOrigin = "SPIFFE_ENDPOINT_SOCKET" | "address option";
+
+/**
+ * A Workload API endpoint address that cannot be used (SPIFFE Workload Endpoint §4): none
+ * is configured, it is not a valid `unix:` or `tcp:` URI, or its unix path holds something
+ * other than a socket. The message names the value, where it came from and how to fix it,
+ * e.g. `workload endpoint unix socket URI must have an absolute path: SPIFFE_ENDPOINT_SOCKET
+ * is "unix:agent.sock"; use unix:///absolute/path`.
+ *
+ * @example
+ * ```ts
+ * import { EndpointAddressError, WorkloadApiClient } from "@spiffe-ts/spiffe";
+ *
+ * try {
+ *   new WorkloadApiClient({ address: "tcp://localhost:8081" });
+ * } catch (err) {
+ *   console.log(err instanceof EndpointAddressError); // true
+ *   console.log((err as EndpointAddressError).origin); // "address option"
+ * }
+ * ```
+ */
+export class EndpointAddressError extends SpiffeError {
+  /** The address as configured, when there is one. */
+  readonly address: string | undefined;
+  /** Where {@linkcode EndpointAddressError.address} came from. */
+  readonly origin: EndpointAddressOrigin | undefined;
+
+  /**
+   * Creates the error.
+   *
+   * @param message The reason, the value and the fix.
+   * @param options `address` and `origin` of the value; `cause`, if any.
+   */
+  constructor(
+    message: string,
+    options: ErrorOptions & { address?: string; origin?: EndpointAddressOrigin } = {},
+  ) {
+    super("ERR_ENDPOINT_ADDRESS", message, options);
+    this.address = options.address;
+    this.origin = options.origin;
   }
 }
 

@@ -33,7 +33,11 @@ let server: Server;
 try {
   // The server expects the client to present an SVID with the SPIFFE ID
   // spiffe://example.org/client. Without `address`, the source would use
-  // SPIFFE_ENDPOINT_SOCKET, as `listen(address, authorizer)` does.
+  // SPIFFE_ENDPOINT_SOCKET, as `listen(address, authorizer)` does. Until the agent
+  // answers, the source says on stderr what it waits for (after 5 s, then every minute):
+  //   x509source: still waiting for the first update from the Workload API at
+  //   unix:///tmp/agent.sock (from the address option) after 5 s; last error: ...
+  // (`logger: nullLogger` silences it, `waitWarning: { after, every }` sets the delays).
   server = await listenWithMode(
     SERVER_ADDRESS,
     mtlsServerWithSourceOptions(authorizeId(CLIENT_ID), { address, signal: shutdown.signal }),

@@ -13,8 +13,8 @@ import {
   SECURITY_HEADER_KEY,
   SECURITY_HEADER_VALUE,
   SPIFFE_WORKLOAD_API,
-} from "../workloadapi/_proto/methods.ts";
-import { objectToStruct } from "../workloadapi/_proto/struct.ts";
+} from "../_proto/methods.ts";
+import { objectToStruct } from "../_proto/struct.ts";
 import type { X509SvidResponseMessage } from "../workloadapi/wire_messages.ts";
 import type { CertificateAuthority } from "./certificate_authority.ts";
 import type { Identity } from "./_identity.ts";

@@ -18,8 +18,8 @@ function malformed(message: string, cause?: unknown): WorkloadApiError {
   return new WorkloadApiError(`workloadapi: ${message}`, { cause });
 }
 
-function isEmpty(bytes: Uint8Array | undefined): boolean {
-  return bytes === undefined || bytes.length === 0;
+function isEmpty(bytes: Uint8Array | null | undefined): boolean {
+  return bytes === undefined || bytes === null || bytes.length === 0;
 }
 
 /** Keeps the first entry of each non-empty hint (SPIFFE Workload API §5.2.1). */

@@ -13,18 +13,34 @@
 // (an open stream shields the session: 0 aborts in 20 runs). A session we close ourselves
 // when idle is never there to receive it: unary calls, then a GOAWAY from a Node server
 // standing in for SPIRE, aborted 7 of 12 runs with one long-lived channel, 0 of 12 now.
+import type { Buffer } from "node:buffer";
 import type { Client, Metadata } from "@grpc/grpc-js";
-import {
-  SECURITY_HEADER_KEY,
-  SECURITY_HEADER_VALUE,
-  type WorkloadApiMethod,
-} from "./_proto/methods.ts";
+import { SECURITY_HEADER_KEY, SECURITY_HEADER_VALUE } from "../_proto/methods.ts";
 import type { ServerStream } from "./_watch.ts";
 import { toWorkloadApiError } from "./_watch.ts";
 
-// deno-lint-ignore no-explicit-any
-type AnyMethod = WorkloadApiMethod<any, any, any, any, boolean>;
 type Grpc = typeof import("@grpc/grpc-js");
+
+/**
+ * The client's view of one RPC (what `SPIFFE_WORKLOAD_API`'s descriptors provide): its
+ * path, whether the server streams, and the request encoder and response decoder, whose
+ * types carry the request and response types through every call.
+ */
+export interface ClientMethod<Req, Res, Streaming extends boolean> {
+  /** The proto method name, e.g. `FetchX509SVID`. */
+  readonly methodName: string;
+  /** The HTTP/2 path. */
+  readonly path: string;
+  /** Whether the server streams responses. */
+  readonly responseStream: Streaming;
+  /** Encodes a request. */
+  readonly requestSerialize: (message: Req) => Buffer;
+  /** Decodes a response. */
+  readonly responseDeserialize: (bytes: Uint8Array) => Res;
+}
+
+/** The request of the streaming RPCs: an empty message. */
+export type EmptyRequest = Record<never, never>;
 
 /** How grpc-js waits between connection attempts to the endpoint. */
 const RECONNECT_BACKOFF_MS = { initial: 100, max: 1000 };
@@ -101,7 +117,7 @@ export class Transport {
   }
 
   /** Opens a server stream; messages are the decoded responses. */
-  serverStream<Req, Res>(method: AnyMethod, request: Req): ServerStream & AsyncIterable<Res> {
+  serverStream<Req, Res>(method: ClientMethod<Req, Res, true>, request: Req): ServerStream<Res> {
     let call: { cancel(): void } | undefined;
     let cancelled = false;
     const acquire = () => this.#acquire();
@@ -124,8 +140,11 @@ export class Transport {
             metadata(lease.grpc),
           );
           call = stream;
+          // grpc-js's stream is a Readable, whose iterator yields untyped chunks; each is
+          // what `responseDeserialize` made.
+          const messages: AsyncIterable<Res> = stream;
           try {
-            for await (const message of stream) yield message as Res;
+            yield* messages;
           } finally {
             stream.cancel();
           }
@@ -137,7 +156,11 @@ export class Transport {
   }
 
   /** Makes a unary call; rejects with a WorkloadApiError carrying the gRPC status. */
-  async unary<Req, Res>(method: AnyMethod, request: Req, signal?: AbortSignal): Promise<Res> {
+  async unary<Req, Res>(
+    method: ClientMethod<Req, Res, false>,
+    request: Req,
+    signal?: AbortSignal,
+  ): Promise<Res> {
     const lease = await this.#acquire();
     return await new Promise<Res>((resolve, reject) => {
       const call = lease.client.makeUnaryRequest(
@@ -150,7 +173,8 @@ export class Transport {
           signal?.removeEventListener("abort", cancel);
           lease.release();
           if (err) reject(toWorkloadApiError(err));
-          else resolve(response as Res);
+          else if (response === undefined) reject(toWorkloadApiError(new Error("no response")));
+          else resolve(response);
         },
       );
       const cancel = () => call.cancel();

@@ -4,7 +4,9 @@ import type { X509BundleSet } from "../bundle/x509_bundle_set.ts";
 import type { JwtBundle } from "../bundle/jwt_bundle.ts";
 import type { JwtBundleSet } from "../bundle/jwt_bundle_set.ts";
 import type { JwtBundleSource, X509BundleSource } from "../bundle/source.ts";
-import { SourceCore, type SourceOptions, withKeepAlive } from "./_source_core.ts";
+import { SourceCore, sourceWatch } from "./_source_core.ts";
+import type { SourceOptions } from "./source_options.ts";
+import { JWT_BUNDLES, X509_BUNDLES } from "./_streams.ts";
 
 /** One state of a {@linkcode BundleSource}: X.509 and JWT bundles of every trust domain. */
 export interface BundleSourceSnapshot {
@@ -39,11 +41,17 @@ export class BundleSource implements X509BundleSource, JwtBundleSource, AsyncDis
 
   /**
    * Connects to the Workload API and resolves once both kinds of bundles arrived.
+   * While it waits it warns through the logger (stderr by default) after 5 s and then
+   * every minute, naming the address, where it came from, and the last error; it keeps
+   * retrying, as go-spiffe does, until `signal` aborts.
    *
-   * @param options Address or client, `signal` bounding the wait, logger, backoff.
+   * @param options Address or client, `signal` bounding the wait, logger, backoff,
+   * `waitWarning`.
    * @returns The ready source.
    * @throws {WorkloadApiError} When `signal` aborts first (naming the last watch error) or
    * the agent refuses the request for good.
+   * @throws {EndpointAddressError} When no address is configured, it is invalid, or its
+   * unix path is not a socket.
    *
    * @example
    * ```ts ignore
@@ -59,22 +67,8 @@ export class BundleSource implements X509BundleSource, JwtBundleSource, AsyncDis
     const merge = (update: PartialState) => (state = Object.freeze({ ...state, ...update }));
     await core.start(
       [
-        (client, watcher, signal) =>
-          client.watchX509Bundles(
-            withKeepAlive({
-              onX509BundlesUpdate: (x509: X509BundleSet) => watcher.update(merge({ x509 })),
-              onX509BundlesWatchError: watcher.error,
-            }, watcher.keepAlive),
-            signal,
-          ),
-        (client, watcher, signal) =>
-          client.watchJwtBundles(
-            withKeepAlive({
-              onJwtBundlesUpdate: (jwt: JwtBundleSet) => watcher.update(merge({ jwt })),
-              onJwtBundlesWatchError: watcher.error,
-            }, watcher.keepAlive),
-            signal,
-          ),
+        sourceWatch(X509_BUNDLES, (x509: X509BundleSet) => merge({ x509 })),
+        sourceWatch(JWT_BUNDLES, (jwt: JwtBundleSet) => merge({ jwt })),
       ],
       () => state.x509 !== undefined && state.jwt !== undefined,
       options.signal,

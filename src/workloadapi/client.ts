@@ -4,24 +4,17 @@ import type { X509Svid } from "../svid/x509_svid.ts";
 import { JwtSvid } from "../svid/jwt_svid.ts";
 import type { X509BundleSet } from "../bundle/x509_bundle_set.ts";
 import type { JwtBundleSet } from "../bundle/jwt_bundle_set.ts";
-import { resolveEndpointAddress } from "./address.ts";
+import { SPIFFE_WORKLOAD_API } from "../_proto/methods.ts";
+import { describeEndpoint, notASocket, type ResolvedEndpoint, resolveEndpoint } from "./address.ts";
 import { type BackoffStrategy, exponentialBackoff } from "./backoff.ts";
-import { type Logger, nullLogger } from "./logger.ts";
-import { SPIFFE_WORKLOAD_API } from "./_proto/methods.ts";
-import {
-  parseJwtBundlesResponse,
-  parseJwtSvidResponse,
-  parseX509BundlesResponse,
-  parseX509Context,
-} from "./_parse.ts";
-import type {
-  BundlesResponseMessage,
-  JwtSvidResponseMessage,
-  X509SvidResponseMessage,
-} from "./wire_messages.ts";
-import { Transport } from "./_transport.ts";
+import { consoleLogger, type Logger } from "./logger.ts";
+import { parseJwtSvidResponse } from "./_parse.ts";
+import { JWT_BUNDLES, type StreamKind, X509_BUNDLES, X509_CONTEXT } from "./_streams.ts";
+import { type ClientMethod, Transport } from "./_transport.ts";
 import { GrpcCode, runWatch, toWorkloadApiError } from "./_watch.ts";
 import { UpdateChannel } from "./_updates.ts";
+import { startWaitNotice, type WaitWarning, waitWarning } from "./_wait_notice.ts";
+import type { WaitWarningOptions } from "./source_options.ts";
 import type { X509Context } from "./x509_context.ts";
 
 /** Options of {@linkcode WorkloadApiClient}. */
@@ -33,9 +26,10 @@ export interface WorkloadApiClientOptions {
    */
   address?: string;
   /**
-   * Where retries and rejected updates are reported.
+   * Where waits, rejected updates and retries are reported: warnings about a wait that
+   * takes long and about rejected updates, retries at `info`.
    *
-   * @default {nullLogger}
+   * @default {consoleLogger (warnings and errors on stderr); nullLogger silences it}
    */
   logger?: Logger;
   /**
@@ -44,12 +38,38 @@ export interface WorkloadApiClientOptions {
    * @default {exponentialBackoff()}
    */
   backoff?: BackoffStrategy;
+  /**
+   * When a call or watch that is still waiting for the agent is reported through
+   * `logger` (a warning naming the address and the last error).
+   *
+   * @default {{ after: 5000, every: 60000 }}
+   */
+  waitWarning?: WaitWarningOptions;
 }
 
 /** Options every call takes. */
 export interface CallOptions {
   /** Aborts the call. */
   signal?: AbortSignal;
+}
+
+/** Options of the update iterators ({@linkcode WorkloadApiClient.x509ContextUpdates} ...). */
+export interface UpdatesOptions extends CallOptions {
+  /**
+   * Called with every error as it happens (a rejected update, a failed or ended stream);
+   * the iteration goes on while the error can be retried.
+   *
+   * @default {none: errors surface only when the iterator throws}
+   */
+  onError?: (err: SpiffeError) => void;
+  /**
+   * How many failed attempts in a row (with no good update in between) are retried before
+   * the iterator throws. `Infinity` retries for as long as the signal allows, as a
+   * watch does.
+   *
+   * @default {8 (about 25 s of an unreachable agent with the default backoff)}
+   */
+  maxRetries?: number;
 }
 
 /** What {@linkcode WorkloadApiClient.fetchJwtSvid} asks for. */
@@ -90,56 +110,125 @@ export interface JwtBundlesWatcher {
   onJwtBundlesWatchError(err: SpiffeError): void;
 }
 
-/**
- * Set on a watcher by the sources: while it returns true, retry waits keep the process
- * alive (someone is awaiting the first update).
- *
- * @internal
- */
-export const KEEP_ALIVE: unique symbol = Symbol("spiffe-ts.keepAlive");
+/** The two callbacks of one watch. */
+export interface WatchHandlers<T> {
+  /** Every new complete state. */
+  onUpdate(value: T): void;
+  /** Every rejected update and every failure. */
+  onError(err: SpiffeError): void;
+}
 
-type KeepAlive = { [KEEP_ALIVE]?: () => boolean };
+/** How a watch runs; the public watches and iterators set it, the sources choose their own. */
+export interface WatchOptions {
+  /** Whether retry waits keep the process alive (the sources: while `create` waits). */
+  keepAlive(): boolean;
+  /** Failed attempts in a row retried before the watch gives up. */
+  maxRetries: number;
+  /** Whether the watch warns while no update has come (the sources warn for themselves). */
+  waitWarning: boolean;
+}
+
+/** What the sources use of a client beyond its public methods. */
+export interface ClientInternals {
+  /** The endpoint as messages name it: `unix:///tmp/a.sock (from SPIFFE_ENDPOINT_SOCKET)`. */
+  readonly endpoint: string;
+  /** Runs a watch of `kind` with explicit options. */
+  watch<Msg, T>(
+    kind: StreamKind<Msg, T>,
+    handlers: WatchHandlers<T>,
+    signal: AbortSignal,
+    options: WatchOptions,
+  ): Promise<void>;
+}
+
+const internals = new WeakMap<WorkloadApiClient, ClientInternals>();
+
+/**
+ * The internals of `client`, for the sources (not part of the public API).
+ *
+ * @throws {TypeError} When `client` is not a {@linkcode WorkloadApiClient}.
+ */
+export function clientInternals(client: WorkloadApiClient): ClientInternals {
+  const found = internals.get(client);
+  if (found === undefined) throw new TypeError("client must be a WorkloadApiClient");
+  return found;
+}
+
+/** A watch called through the public API: go-spiffe's semantics (retry until aborted). */
+const PUBLIC_WATCH: WatchOptions = Object.freeze({
+  keepAlive: () => false,
+  maxRetries: Number.POSITIVE_INFINITY,
+  waitWarning: true,
+});
+
+const DEFAULT_UPDATES_MAX_RETRIES = 8;
 
 /**
  * A client of the SPIFFE Workload API (go-spiffe's `workloadapi.Client`): fetches and
  * watches X509-SVIDs, JWT-SVIDs and bundles from the agent (SPIRE in production, or the
  * devagent). It connects lazily, on the first call, over gRPC.
  *
- * Watches retry with backoff on `Unavailable`, `PermissionDenied`, other transient errors
- * and streams that end, and stop on `InvalidArgument`, `Unimplemented` or an aborted
- * signal. Every stream message is the complete state: a message that fails to parse is
- * reported to the watcher and skipped, so the last good state stays in force.
+ * Fetches fail at once when nothing listens at the address (`UNAVAILABLE`, or an
+ * {@linkcode EndpointAddressError} when the unix path is a file or a directory rather than
+ * a socket). A fetch the agent accepts but does not answer waits for its `signal`, with a
+ * warning through the logger after 5 s and then every minute.
+ *
+ * Watches (`watch*`) follow go-spiffe: they retry with backoff on `Unavailable`,
+ * `PermissionDenied`, other transient errors and streams that end, for as long as the
+ * signal allows; they stop on `InvalidArgument`, `Unimplemented`, an address that cannot
+ * work, or an aborted signal. Every error goes to the watcher as it happens. Every stream
+ * message is the complete state: a message that fails to parse is reported to the watcher
+ * and skipped, so the last good state stays in force.
+ *
+ * The update iterators (`*Updates`) have no watcher to tell, so they throw instead: at
+ * once on an error that cannot be retried, and after `maxRetries` failed attempts in a
+ * row (8 by default: about 25 s of an unreachable agent with the default backoff) with a
+ * {@linkcode WorkloadApiError} that names the address and has the last failure as
+ * `cause`. `onError` sees every error on the way.
  *
  * @example Fetching the workload's X509-SVID
- * ```ts ignore
+ * ```ts
  * import { WorkloadApiClient } from "@spiffe-ts/spiffe";
+ * import { startDevAgent } from "@spiffe-ts/spiffe/devagent";
  *
- * const client = new WorkloadApiClient({ address: "unix:///tmp/agent.sock" });
- * try {
- *   const svid = await client.fetchX509Svid();
- *   console.log(svid.id.toString());
- * } finally {
- *   await client.close();
- * }
+ * const dir = await Deno.makeTempDir();
+ * await using agent = await startDevAgent({
+ *   sockets: [{ path: `${dir}/agent.sock`, spiffeId: "spiffe://example.org/server" }],
+ * });
+ * await using client = new WorkloadApiClient({ address: agent.addresses[0] });
+ * const svid = await client.fetchX509Svid();
+ * console.log(svid.id.toString()); // spiffe://example.org/server
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
-export class WorkloadApiClient {
+export class WorkloadApiClient implements AsyncDisposable {
+  readonly #endpoint: ResolvedEndpoint;
   readonly #transport: Transport;
   readonly #logger: Logger;
   readonly #backoff: BackoffStrategy;
+  readonly #waitWarning: WaitWarning;
   readonly #closing = new AbortController();
 
   /**
    * Creates a client. Nothing is dialed until the first call.
    *
-   * @param options The address (else `SPIFFE_ENDPOINT_SOCKET`), logger and backoff.
-   * @throws {TypeError} When no address is configured or it is not a valid endpoint
-   * address (e.g. `workload endpoint tcp socket URI host component must be an IP:port`).
+   * @param options The address (else `SPIFFE_ENDPOINT_SOCKET`), logger, backoff and
+   * `waitWarning`.
+   * @throws {EndpointAddressError} When no address is configured or it is not a valid
+   * endpoint address; the message names the value, where it came from and the fix.
+   * @throws {RangeError} When a `waitWarning` delay is not positive.
    */
   constructor(options: WorkloadApiClientOptions = {}) {
-    this.#transport = new Transport(resolveEndpointAddress(options.address).target);
-    this.#logger = options.logger ?? nullLogger;
+    this.#endpoint = resolveEndpoint(options.address);
+    this.#transport = new Transport(this.#endpoint.endpoint.target);
+    this.#logger = options.logger ?? consoleLogger;
     this.#backoff = options.backoff ?? exponentialBackoff();
+    this.#waitWarning = waitWarning(options.waitWarning);
+    internals.set(this, {
+      endpoint: describeEndpoint(this.#endpoint),
+      watch: (kind, handlers, signal, watchOptions) =>
+        this.#watch(kind, handlers, signal, watchOptions),
+    });
   }
 
   /**
@@ -149,6 +238,7 @@ export class WorkloadApiClient {
    * @returns The first complete state the agent sends.
    * @throws {WorkloadApiError} When the call fails (with its gRPC code), or the response
    * is malformed.
+   * @throws {EndpointAddressError} When the unix path is not a socket.
    * @throws {SourceClosedError} After `close()`.
    *
    * @example
@@ -160,11 +250,7 @@ export class WorkloadApiClient {
    * ```
    */
   fetchX509Context(options: CallOptions = {}): Promise<X509Context> {
-    return this.#first(
-      SPIFFE_WORKLOAD_API.FetchX509SVID,
-      (message) => parseX509Context(message as X509SvidResponseMessage),
-      options.signal,
-    );
+    return this.#first(X509_CONTEXT, options.signal);
   }
 
   /**
@@ -209,7 +295,8 @@ export class WorkloadApiClient {
    * @param watcher Receives every update and every error.
    * @param signal Ends the watch.
    * @returns Resolves when `signal` aborts; rejects when the agent answers with a status
-   * that must not be retried (`InvalidArgument`, `Unimplemented`), or with
+   * that must not be retried (`InvalidArgument`, `Unimplemented`), with an
+   * {@linkcode EndpointAddressError} when the unix path is not a socket, or with
    * {@linkcode SourceClosedError} when the client is closed already.
    *
    * @example
@@ -224,19 +311,21 @@ export class WorkloadApiClient {
    * ```
    */
   watchX509Context(watcher: X509ContextWatcher, signal: AbortSignal): Promise<void> {
-    return this.#watch("X.509 context", SPIFFE_WORKLOAD_API.FetchX509SVID, {
-      parse: (message) => parseX509Context(message as X509SvidResponseMessage),
+    return this.#watch(X509_CONTEXT, {
       onUpdate: (context) => watcher.onX509ContextUpdate(context),
       onError: (err) => watcher.onX509ContextWatchError(err),
-      keepAlive: (watcher as KeepAlive)[KEEP_ALIVE],
     }, signal);
   }
 
   /**
    * The X.509 state as an async iterator, newest first if the consumer falls behind.
    *
-   * @param options `signal` ends the iteration.
+   * @param options `signal` ends the iteration; `onError` sees every error; `maxRetries`
+   * bounds the failed attempts in a row.
    * @returns Every update until `signal` aborts or the client closes.
+   * @throws {RangeError} When `maxRetries` is negative.
+   * The iterator throws a {@linkcode WorkloadApiError} on an error that cannot be retried,
+   * or once `maxRetries` attempts in a row failed (naming the address and the last error).
    *
    * @example
    * ```ts ignore
@@ -247,12 +336,8 @@ export class WorkloadApiClient {
    * }
    * ```
    */
-  x509ContextUpdates(options: CallOptions = {}): AsyncIterableIterator<X509Context> {
-    return this.#iterate<X509Context>((onUpdate, signal) =>
-      this.watchX509Context({
-        onX509ContextUpdate: onUpdate,
-        onX509ContextWatchError: () => {},
-      }, signal), options.signal);
+  x509ContextUpdates(options: UpdatesOptions = {}): AsyncIterableIterator<X509Context> {
+    return this.#iterate(X509_CONTEXT, options);
   }
 
   /**
@@ -271,11 +356,7 @@ export class WorkloadApiClient {
    * ```
    */
   fetchX509Bundles(options: CallOptions = {}): Promise<X509BundleSet> {
-    return this.#first(
-      SPIFFE_WORKLOAD_API.FetchX509Bundles,
-      (message) => parseX509BundlesResponse(message as BundlesResponseMessage),
-      options.signal,
-    );
+    return this.#first(X509_BUNDLES, options.signal);
   }
 
   /**
@@ -296,19 +377,18 @@ export class WorkloadApiClient {
    * ```
    */
   watchX509Bundles(watcher: X509BundlesWatcher, signal: AbortSignal): Promise<void> {
-    return this.#watch("X.509 bundles", SPIFFE_WORKLOAD_API.FetchX509Bundles, {
-      parse: (message) => parseX509BundlesResponse(message as BundlesResponseMessage),
+    return this.#watch(X509_BUNDLES, {
       onUpdate: (bundles) => watcher.onX509BundlesUpdate(bundles),
       onError: (err) => watcher.onX509BundlesWatchError(err),
-      keepAlive: (watcher as KeepAlive)[KEEP_ALIVE],
     }, signal);
   }
 
   /**
    * The X.509 bundles as an async iterator.
    *
-   * @param options `signal` ends the iteration.
-   * @returns Every update until `signal` aborts or the client closes.
+   * @param options As {@linkcode WorkloadApiClient.x509ContextUpdates}.
+   * @returns Every update until `signal` aborts or the client closes; it throws as
+   * {@linkcode WorkloadApiClient.x509ContextUpdates}'s does.
    *
    * @example
    * ```ts ignore
@@ -319,12 +399,8 @@ export class WorkloadApiClient {
    * }
    * ```
    */
-  x509BundlesUpdates(options: CallOptions = {}): AsyncIterableIterator<X509BundleSet> {
-    return this.#iterate<X509BundleSet>((onUpdate, signal) =>
-      this.watchX509Bundles({
-        onX509BundlesUpdate: onUpdate,
-        onX509BundlesWatchError: () => {},
-      }, signal), options.signal);
+  x509BundlesUpdates(options: UpdatesOptions = {}): AsyncIterableIterator<X509BundleSet> {
+    return this.#iterate(X509_BUNDLES, options);
   }
 
   /**
@@ -368,7 +444,7 @@ export class WorkloadApiClient {
       throw new TypeError("audience is required");
     }
     const audience = [params.audience, ...(params.extraAudiences ?? [])];
-    const response = await this.#unary<JwtSvidResponseMessage>(
+    const response = await this.#unary(
       SPIFFE_WORKLOAD_API.FetchJWTSVID,
       { audience, spiffeId: params.subject?.toString() ?? "" },
       options.signal,
@@ -394,11 +470,7 @@ export class WorkloadApiClient {
    * ```
    */
   fetchJwtBundles(options: CallOptions = {}): Promise<JwtBundleSet> {
-    return this.#first(
-      SPIFFE_WORKLOAD_API.FetchJWTBundles,
-      (message) => parseJwtBundlesResponse(message as BundlesResponseMessage),
-      options.signal,
-    );
+    return this.#first(JWT_BUNDLES, options.signal);
   }
 
   /**
@@ -419,19 +491,18 @@ export class WorkloadApiClient {
    * ```
    */
   watchJwtBundles(watcher: JwtBundlesWatcher, signal: AbortSignal): Promise<void> {
-    return this.#watch("JWT bundles", SPIFFE_WORKLOAD_API.FetchJWTBundles, {
-      parse: (message) => parseJwtBundlesResponse(message as BundlesResponseMessage),
+    return this.#watch(JWT_BUNDLES, {
       onUpdate: (bundles) => watcher.onJwtBundlesUpdate(bundles),
       onError: (err) => watcher.onJwtBundlesWatchError(err),
-      keepAlive: (watcher as KeepAlive)[KEEP_ALIVE],
     }, signal);
   }
 
   /**
    * The JWT bundles as an async iterator.
    *
-   * @param options `signal` ends the iteration.
-   * @returns Every update until `signal` aborts or the client closes.
+   * @param options As {@linkcode WorkloadApiClient.x509ContextUpdates}.
+   * @returns Every update until `signal` aborts or the client closes; it throws as
+   * {@linkcode WorkloadApiClient.x509ContextUpdates}'s does.
    *
    * @example
    * ```ts ignore
@@ -442,12 +513,8 @@ export class WorkloadApiClient {
    * }
    * ```
    */
-  jwtBundlesUpdates(options: CallOptions = {}): AsyncIterableIterator<JwtBundleSet> {
-    return this.#iterate<JwtBundleSet>((onUpdate, signal) =>
-      this.watchJwtBundles({
-        onJwtBundlesUpdate: onUpdate,
-        onJwtBundlesWatchError: () => {},
-      }, signal), options.signal);
+  jwtBundlesUpdates(options: UpdatesOptions = {}): AsyncIterableIterator<JwtBundleSet> {
+    return this.#iterate(JWT_BUNDLES, options);
   }
 
   /**
@@ -479,14 +546,14 @@ export class WorkloadApiClient {
     if (typeof audience !== "string" || audience === "") {
       throw new TypeError("audience is required");
     }
-    const response = await this.#unary<{ spiffeId?: string; claims?: unknown }>(
+    const response = await this.#unary(
       SPIFFE_WORKLOAD_API.ValidateJWTSVID,
       { audience, svid: token },
       options.signal,
     );
     // As go-spiffe: the claims come from the token the agent has just vouched for.
     const svid = JwtSvid.parseInsecure(token, audience);
-    if (response.spiffeId !== undefined && response.spiffeId !== svid.id.toString()) {
+    if (response.spiffeId !== svid.id.toString()) {
       throw new WorkloadApiError(
         `workloadapi: validated SPIFFE ID "${response.spiffeId}" does not match the token subject "${svid.id}"`,
       );
@@ -515,6 +582,15 @@ export class WorkloadApiClient {
   }
 
   /**
+   * Same as {@linkcode WorkloadApiClient.close}, for `await using`.
+   *
+   * @returns Once the channel is closed.
+   */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /**
    * The signal of one call: `signal` joined with this client's close. Throws when the
    * client is closed, or CANCELLED (as an aborted gRPC call would) when `signal` already
    * aborted, so that no call starts.
@@ -530,74 +606,112 @@ export class WorkloadApiClient {
     return this.#linked(signal);
   }
 
-  async #unary<Res>(
-    method: Parameters<Transport["unary"]>[0],
-    request: object,
+  /** What a failed call reports: a unix path that is no socket says so; else the failure. */
+  async #explain(err: unknown): Promise<SpiffeError> {
+    const failure = err instanceof SpiffeError ? err : toWorkloadApiError(err);
+    if (!(failure instanceof WorkloadApiError) || failure.grpcCode !== GrpcCode.UNAVAILABLE) {
+      return failure;
+    }
+    return (await notASocket(this.#endpoint, failure)) ?? failure;
+  }
+
+  /** Warns while a call has no answer (see {@linkcode WorkloadApiClientOptions.waitWarning}). */
+  #noticeCall(method: { methodName: string }): () => void {
+    return startWaitNotice(
+      this.#logger,
+      this.#waitWarning,
+      (elapsed) =>
+        `workloadapi: no answer to ${method.methodName} from the Workload API at ` +
+        `${
+          describeEndpoint(this.#endpoint)
+        } after ${elapsed}; the call waits until its signal aborts`,
+    );
+  }
+
+  async #unary<Req, Res>(
+    method: ClientMethod<Req, Res, false>,
+    request: Req,
     signal?: AbortSignal,
   ): Promise<Res> {
+    const linked = this.#callSignal(signal);
+    const stopNotice = this.#noticeCall(method);
     try {
-      const linked = this.#callSignal(signal);
-      return await this.#transport.unary<object, Res>(method, request, linked);
+      return await this.#transport.unary(method, request, linked);
     } catch (err) {
-      throw err instanceof SpiffeError ? err : toWorkloadApiError(err);
+      throw await this.#explain(err);
+    } finally {
+      stopNotice();
     }
   }
 
-  async #first<T>(
-    method: Parameters<Transport["serverStream"]>[0],
-    parse: (message: unknown) => T,
-    signal?: AbortSignal,
-  ): Promise<T> {
+  async #first<Msg, T>(kind: StreamKind<Msg, T>, signal?: AbortSignal): Promise<T> {
     const linked = this.#callSignal(signal);
-    const stream = this.#transport.serverStream(method, {});
+    const stream = this.#transport.serverStream(kind.method, {});
     const cancel = () => stream.cancel();
     linked.addEventListener("abort", cancel, { once: true });
+    const stopNotice = this.#noticeCall(kind.method);
     try {
-      for await (const message of stream) return parse(message);
+      for await (const message of stream) return kind.parse(message);
       throw new WorkloadApiError("workloadapi: stream closed before the first response");
     } catch (err) {
-      throw err instanceof SpiffeError ? err : toWorkloadApiError(err);
+      throw await this.#explain(err);
     } finally {
+      stopNotice();
       linked.removeEventListener("abort", cancel);
       stream.cancel();
     }
   }
 
-  #watch<T>(
-    name: string,
-    method: Parameters<Transport["serverStream"]>[0],
-    handlers: {
-      parse(message: unknown): T;
-      onUpdate(value: T): void;
-      onError(err: SpiffeError): void;
-      keepAlive?: () => boolean;
-    },
+  #watch<Msg, T>(
+    kind: StreamKind<Msg, T>,
+    handlers: WatchHandlers<T>,
     signal: AbortSignal,
+    options: WatchOptions = PUBLIC_WATCH,
   ): Promise<void> {
     if (this.#closing.signal.aborted) return Promise.reject(closedError());
     return runWatch({
-      name,
-      open: () => this.#transport.serverStream(method, {}),
-      parse: handlers.parse,
+      name: kind.name,
+      endpoint: describeEndpoint(this.#endpoint),
+      open: () => this.#transport.serverStream(kind.method, {}),
+      parse: kind.parse,
       onUpdate: handlers.onUpdate,
       onError: handlers.onError,
+      explain: (failure) => this.#explain(failure),
       backoff: this.#backoff.newBackoff(),
       logger: this.#logger,
       signal: this.#linked(signal),
-      keepAlive: handlers.keepAlive ?? (() => false),
+      keepAlive: options.keepAlive,
+      maxRetries: options.maxRetries,
+      waitWarning: options.waitWarning ? this.#waitWarning : undefined,
     });
   }
 
-  async *#iterate<T>(
-    run: (onUpdate: (value: T) => void, signal: AbortSignal) => Promise<void>,
-    signal?: AbortSignal,
+  #iterate<Msg, T>(kind: StreamKind<Msg, T>, options: UpdatesOptions): AsyncGenerator<T> {
+    const maxRetries = options.maxRetries ?? DEFAULT_UPDATES_MAX_RETRIES;
+    if (!(maxRetries >= 0)) throw new RangeError("maxRetries must be a number >= 0");
+    return this.#updates(kind, options, { ...PUBLIC_WATCH, maxRetries });
+  }
+
+  async *#updates<Msg, T>(
+    kind: StreamKind<Msg, T>,
+    options: UpdatesOptions,
+    watchOptions: WatchOptions,
   ): AsyncGenerator<T> {
     const stop = new AbortController();
-    const linked = AbortSignal.any([stop.signal, this.#linked(signal)]);
+    const linked = AbortSignal.any([stop.signal, this.#linked(options.signal)]);
     const channel = new UpdateChannel<T>();
     const updates = channel.iterate(linked);
+    const onError = options.onError ?? (() => {});
     let failure: unknown;
-    const watching = run((value) => channel.publish(value, () => {}), linked).then(
+    const watching = this.#watch(
+      kind,
+      {
+        onUpdate: (value) => channel.publish(value, () => {}),
+        onError,
+      },
+      linked,
+      watchOptions,
+    ).then(
       () => channel.close(),
       (err) => {
         failure = err;

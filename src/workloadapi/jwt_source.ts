@@ -6,7 +6,9 @@ import type { JwtSvid } from "../svid/jwt_svid.ts";
 import { WorkloadApiError } from "../errors.ts";
 import type { CallOptions, JwtSvidParams } from "./client.ts";
 import { GrpcCode } from "./_watch.ts";
-import { SourceCore, type SourceOptions, withKeepAlive } from "./_source_core.ts";
+import { SourceCore, sourceWatch } from "./_source_core.ts";
+import type { SourceOptions } from "./source_options.ts";
+import { JWT_BUNDLES } from "./_streams.ts";
 
 interface CachedTokens {
   svids: Promise<JwtSvid[]>;
@@ -39,11 +41,17 @@ export class JwtSource implements JwtBundleSource, AsyncDisposable {
 
   /**
    * Connects to the Workload API and resolves once the first JWT bundles arrived.
+   * While it waits it warns through the logger (stderr by default) after 5 s and then
+   * every minute, naming the address, where it came from, and the last error; it keeps
+   * retrying, as go-spiffe does, until `signal` aborts.
    *
-   * @param options Address or client, `signal` bounding the wait, logger, backoff.
+   * @param options Address or client, `signal` bounding the wait, logger, backoff,
+   * `waitWarning`.
    * @returns The ready source.
    * @throws {WorkloadApiError} When `signal` aborts first (naming the last watch error) or
    * the agent refuses the request for good.
+   * @throws {EndpointAddressError} When no address is configured, it is invalid, or its
+   * unix path is not a socket.
    *
    * @example
    * ```ts ignore
@@ -56,14 +64,7 @@ export class JwtSource implements JwtBundleSource, AsyncDisposable {
   static async create(options: SourceOptions = {}): Promise<JwtSource> {
     const core = new SourceCore<JwtBundleSet>("jwtsource", options);
     await core.start(
-      [(client, watcher, signal) =>
-        client.watchJwtBundles(
-          withKeepAlive({
-            onJwtBundlesUpdate: (bundles: JwtBundleSet) => watcher.update(bundles),
-            onJwtBundlesWatchError: watcher.error,
-          }, watcher.keepAlive),
-          signal,
-        )],
+      [sourceWatch(JWT_BUNDLES, (bundles: JwtBundleSet) => bundles)],
       () => core.hasState(),
       options.signal,
     );

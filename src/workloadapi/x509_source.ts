@@ -5,7 +5,9 @@ import type { X509BundleSet } from "../bundle/x509_bundle_set.ts";
 import type { X509BundleSource } from "../bundle/source.ts";
 import type { X509Svid, X509SvidSource } from "../svid/x509_svid.ts";
 import type { X509Context } from "./x509_context.ts";
-import { SourceCore, type SourceOptions, withKeepAlive } from "./_source_core.ts";
+import { SourceCore, sourceWatch } from "./_source_core.ts";
+import type { SourceOptions } from "./source_options.ts";
+import { X509_CONTEXT } from "./_streams.ts";
 
 /** One consistent state of an {@linkcode X509Source}: never an SVID with another state's bundles. */
 export interface X509SourceSnapshot {
@@ -62,13 +64,17 @@ export class X509Source implements X509SvidSource, X509BundleSource, AsyncDispos
 
   /**
    * Connects to the Workload API and resolves once the first valid update arrived.
+   * While it waits it warns through the logger (stderr by default) after 5 s and then
+   * every minute, naming the address, where it came from, and the last error; it keeps
+   * retrying, as go-spiffe does, until `signal` aborts.
    *
    * @param options Address or client, `signal` bounding the wait, picker or hint, logger,
-   * backoff.
+   * backoff, `waitWarning`.
    * @returns The ready source.
    * @throws {WorkloadApiError} When `signal` aborts first (the message and `cause` carry
    * the last watch error) or the agent refuses the request for good.
-   * @throws {TypeError} When no address is configured or it is invalid.
+   * @throws {EndpointAddressError} When no address is configured, it is invalid, or its
+   * unix path is not a socket.
    *
    * @example
    * ```ts ignore
@@ -85,23 +91,13 @@ export class X509Source implements X509SvidSource, X509BundleSource, AsyncDispos
         : (svids: readonly X509Svid[]) => svids.find((svid) => svid.hint === options.hint));
     const core = new SourceCore<X509SourceSnapshot>("x509source", options);
     await core.start(
-      [(client, watcher, signal) =>
-        client.watchX509Context(
-          withKeepAlive({
-            onX509ContextUpdate(context: X509Context) {
-              const svid = pick(context.svids);
-              if (svid === undefined) {
-                watcher.error(
-                  new WorkloadApiError("x509source: the picker chose no SVID from the update"),
-                );
-                return;
-              }
-              watcher.update(Object.freeze({ svid, bundles: context.bundles, context }));
-            },
-            onX509ContextWatchError: watcher.error,
-          }, watcher.keepAlive),
-          signal,
-        )],
+      [sourceWatch(X509_CONTEXT, (context): X509SourceSnapshot => {
+        const svid = pick(context.svids);
+        if (svid === undefined) {
+          throw new WorkloadApiError("x509source: the picker chose no SVID from the update");
+        }
+        return Object.freeze({ svid, bundles: context.bundles, context });
+      })],
       () => core.hasState(),
       options.signal,
     );

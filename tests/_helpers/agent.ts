@@ -1,12 +1,13 @@
 // Starts a devagent on fresh unix sockets in a temporary directory for one test, plus the
 // small waiting helpers the Workload API tests share (deadlines, never timing assertions).
 import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as startTimer } from "node:timers";
 import { type DevAgent, type DevAgentOptions, startDevAgent } from "../../src/devagent/mod.ts";
 import { Buffer } from "node:buffer";
-import { exponentialBackoff, type X509Bundle } from "../../mod.ts";
+import { exponentialBackoff, type Logger, type X509Bundle } from "../../mod.ts";
 
 export const SERVER_ID = "spiffe://example.org/server";
 export const CLIENT_ID = "spiffe://example.org/client";
@@ -109,4 +110,31 @@ export function sameRoots(a: X509Bundle, b: X509Bundle): boolean {
   const ders = (bundle: X509Bundle) =>
     bundle.x509Authorities().map((cert) => Buffer.from(cert.raw).toString("base64")).sort();
   return a.trustDomain.equals(b.trustDomain) && ders(a).join() === ders(b).join();
+}
+
+/** A unix socket that accepts connections and never answers: calls on it hang. */
+export async function silentEndpoint(
+  dir: string,
+): Promise<{ address: string; close(): Promise<void> }> {
+  const path = join(dir, "silent.sock");
+  const sockets = new Set<Socket>();
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(path, resolve));
+  return {
+    address: `unix://${path}`,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** A logger that records what it is told (`level: message`), for waiting on background events. */
+export function recordingLogger(): Logger & { lines: Recorder<string> } {
+  const lines = new Recorder<string>();
+  const log = (level: string) => (message: string) => lines.push(`${level}: ${message}`);
+  return { lines, debug: log("debug"), info: log("info"), warn: log("warn"), error: log("error") };
 }

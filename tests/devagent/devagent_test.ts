@@ -17,7 +17,7 @@ import {
   X509SvidError,
 } from "../../mod.ts";
 import { type KeyType, startDevAgent } from "../../src/devagent/mod.ts";
-import { SECURITY_HEADER_KEY, SPIFFE_WORKLOAD_API } from "../../src/workloadapi/_proto/methods.ts";
+import { SECURITY_HEADER_KEY, SPIFFE_WORKLOAD_API } from "../../src/_proto/methods.ts";
 import { assertRejectsSpiffe } from "../_helpers/assert.ts";
 import {
   agentWith,

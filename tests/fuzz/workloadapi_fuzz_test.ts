@@ -22,7 +22,7 @@ import {
   JWTSVIDResponse,
   X509BundlesResponse,
   X509SVIDResponse,
-} from "../../src/workloadapi/_proto/mod.ts";
+} from "../../src/_proto/mod.ts";
 import {
   assertExercised,
   assertOnlySpiffeErrors,

@@ -12,17 +12,8 @@ const SHARED_HOMES = ["src/_internal/", "src/_proto/"];
 
 // Exceptions that wait for another branch. Each must still occur, so that it is deleted here
 // once it is obsolete.
-const PENDING_IMPORTS = new Set([
-  // h13-workloadapi moves src/workloadapi/_proto/ to src/_proto/.
-  "src/devagent/_handlers.ts -> src/workloadapi/_proto/methods.ts",
-  "src/devagent/_handlers.ts -> src/workloadapi/_proto/struct.ts",
-  // Then workloadapi/address.ts imports _internal/go_quote.ts, and src/_go_quote.ts goes.
-  "src/workloadapi/address.ts -> src/_go_quote.ts",
-]);
-const PENDING_PUBLIC = new Set([
-  // src/workloadapi/ is h13-workloadapi's: SourceOptions moves to a public file there.
-  "SourceOptions in src/workloadapi/_source_core.ts",
-]);
+const PENDING_IMPORTS = new Set<string>([]);
+const PENDING_PUBLIC = new Set<string>([]);
 
 /** Whether a path under src/ is private: a `_` file, or a file in a `_` folder. */
 function isPrivate(path: string): boolean {

@@ -136,7 +136,8 @@ Deno.test("BundleSource.create names the last watch error when its signal aborts
     }),
     WorkloadApiError,
     "ERR_WORKLOAD_API",
-    "bundlesource: no update before the signal aborted; last watch error: PERMISSION_DENIED: no identity issued",
+    `bundlesource: no update from the Workload API at ${agent.addresses[0]} (from the address ` +
+      "option) before the signal aborted; last watch error: PERMISSION_DENIED: no identity issued",
   );
 });
 

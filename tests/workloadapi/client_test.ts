@@ -2,9 +2,9 @@
 // gRPC: the answers, the address rules, and the errors the agent and the client report.
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
-import { createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import {
+  EndpointAddressError,
   JwtSvid,
   SourceClosedError,
   SpiffeId,
@@ -15,8 +15,16 @@ import {
 } from "../../mod.ts";
 import { startDevAgent } from "../../src/devagent/mod.ts";
 import { CertificateAuthority } from "../../src/devagent/mod.ts";
-import { assertRejectsSpiffe } from "../_helpers/assert.ts";
-import { agentWith, CLIENT_ID, delay, SERVER_ID, tempDir, within } from "../_helpers/agent.ts";
+import { assertRejectsSpiffe, assertThrowsSpiffe } from "../_helpers/assert.ts";
+import {
+  agentWith,
+  CLIENT_ID,
+  delay,
+  SERVER_ID,
+  silentEndpoint,
+  tempDir,
+  within,
+} from "../_helpers/agent.ts";
 
 const TD = TrustDomain.parse("example.org");
 const OTHER_TD = TrustDomain.parse("other.org");
@@ -250,20 +258,40 @@ Deno.test("the address option wins over SPIFFE_ENDPOINT_SOCKET", async () => {
   });
 });
 
-Deno.test("no address and no SPIFFE_ENDPOINT_SOCKET is a TypeError", async () => {
+Deno.test("no address and no SPIFFE_ENDPOINT_SOCKET is an EndpointAddressError", async () => {
   await withEndpointEnv(undefined, () => {
-    assert.throws(() => new WorkloadApiClient(), {
-      name: "TypeError",
-      message: "workload endpoint socket address is not configured",
-    });
+    assertThrowsSpiffe(
+      () => new WorkloadApiClient(),
+      EndpointAddressError,
+      "ERR_ENDPOINT_ADDRESS",
+      "workload endpoint socket address is not configured: set SPIFFE_ENDPOINT_SOCKET or pass " +
+        "the address option, e.g. unix:///run/spire/sockets/agent.sock",
+    );
     return Promise.resolve();
   });
 });
 
-Deno.test("an invalid address is a TypeError at construction", () => {
-  assert.throws(() => new WorkloadApiClient({ address: "tcp://localhost:8081" }), {
-    name: "TypeError",
-    message: "workload endpoint tcp socket URI host component must be an IP:port",
+Deno.test("an invalid address is an EndpointAddressError at construction, naming its origin", async () => {
+  const err = assertThrowsSpiffe(
+    () => new WorkloadApiClient({ address: "tcp://localhost:8081" }),
+    EndpointAddressError,
+    "ERR_ENDPOINT_ADDRESS",
+    "workload endpoint tcp socket URI host component must be an IP:port: the address option is " +
+      '"tcp://localhost:8081"; use tcp://IP:port, e.g. tcp://127.0.0.1:8081 (an IP, not a name)',
+  );
+  assert.equal(err.address, "tcp://localhost:8081");
+  assert.equal(err.origin, "address option");
+  await withEndpointEnv("unix:agent.sock", () => {
+    const err = assertThrowsSpiffe(
+      () => new WorkloadApiClient(),
+      EndpointAddressError,
+      "ERR_ENDPOINT_ADDRESS",
+      "workload endpoint unix socket URI must have an absolute path: SPIFFE_ENDPOINT_SOCKET is " +
+        '"unix:agent.sock"; use unix:///absolute/path',
+    );
+    assert.equal(err.address, "unix:agent.sock");
+    assert.equal(err.origin, "SPIFFE_ENDPOINT_SOCKET");
+    return Promise.resolve();
   });
 });
 
@@ -355,24 +383,6 @@ Deno.test("an aborted signal cancels fetches with CANCELLED", async () => {
     await client.close();
   }
 });
-
-/** A unix socket that accepts connections and never answers: calls on it hang. */
-async function silentEndpoint(dir: string): Promise<{ address: string; close(): Promise<void> }> {
-  const path = join(dir, "silent.sock");
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(path, resolve));
-  return {
-    address: `unix://${path}`,
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
 
 Deno.test("aborting a pending call cancels it with CANCELLED", async () => {
   await using temp = await tempDir();

@@ -215,7 +215,8 @@ Deno.test("JwtSource.create names the last watch error when its signal aborts", 
     }),
     WorkloadApiError,
     "ERR_WORKLOAD_API",
-    "jwtsource: no update before the signal aborted; last watch error: PERMISSION_DENIED: no identity issued",
+    `jwtsource: no update from the Workload API at ${agent.addresses[0]} (from the address ` +
+      "option) before the signal aborted; last watch error: PERMISSION_DENIED: no identity issued",
   );
 });
 

@@ -30,9 +30,9 @@ import {
   X509SVID,
   X509SVIDRequest,
   X509SVIDResponse,
-} from "../../src/workloadapi/_proto/mod.ts";
+} from "../../src/_proto/mod.ts";
 
-const CODEC_JS_PATH = new URL("../../src/workloadapi/_proto/workload.js", import.meta.url);
+const CODEC_JS_PATH = new URL("../../src/_proto/workload.js", import.meta.url);
 const canRun = (await Deno.permissions.query({ name: "run" })).state === "granted";
 
 function hex(bytes: Uint8Array): string {

@@ -6,6 +6,7 @@ import { Buffer } from "node:buffer";
 import { join } from "node:path";
 import {
   BundleError,
+  EndpointAddressError,
   type Logger,
   SourceClosedError,
   TrustDomain,
@@ -153,7 +154,7 @@ Deno.test("X509Source keeps the last SVID while the agent is gone and recovers a
 
     const noticed = logger.lines.next(
       "the watch to notice the outage",
-      (line) => line.startsWith("warn: X.509 context: ") && line.includes("retrying"),
+      (line) => line.startsWith("info: workloadapi: X.509 context: ") && line.includes("retrying"),
     );
     await agent.close();
     await noticed;
@@ -209,7 +210,8 @@ Deno.test("X509Source.create names the last watch error when its signal aborts (
   assert.equal(err.code, "ERR_WORKLOAD_API");
   assert.equal(
     err.message,
-    "x509source: no update before the signal aborted; last watch error: PERMISSION_DENIED: no identity issued",
+    `x509source: no update from the Workload API at ${agent.addresses[0]} (from the address ` +
+      "option) before the signal aborted; last watch error: PERMISSION_DENIED: no identity issued",
   );
   assert.equal(err.grpcCode, 7);
   assert.ok(err.cause instanceof WorkloadApiError);
@@ -223,21 +225,27 @@ Deno.test("X509Source.create: no agent at all, and an already aborted signal", a
     X509Source.create({ address, backoff: FAST_BACKOFF, signal: AbortSignal.timeout(200) }),
     WorkloadApiError,
     "ERR_WORKLOAD_API",
-    /^x509source: no update before the signal aborted; last watch error: UNAVAILABLE: /,
+    `x509source: no update from the Workload API at ${address} (from the address option) ` +
+      "before the signal aborted; last watch error: UNAVAILABLE: No connection established. " +
+      `Last error: connect ENOENT ${join(temp.dir, "absent.sock")}`,
   );
   await assertRejectsSpiffe(
     X509Source.create({ address, backoff: FAST_BACKOFF, signal: AbortSignal.abort() }),
     WorkloadApiError,
     "ERR_WORKLOAD_API",
-    "x509source: no update before the signal aborted; last watch error: none (the agent has not answered)",
+    `x509source: no update from the Workload API at ${address} (from the address option) ` +
+      "before the signal aborted; last watch error: none (the agent has not answered)",
   );
 });
 
-Deno.test("X509Source.create rejects a bad address with a TypeError", async () => {
-  await assert.rejects(X509Source.create({ address: "unix://host/agent.sock" }), {
-    name: "TypeError",
-    message: "workload endpoint unix socket URI must not include an authority",
-  });
+Deno.test("X509Source.create rejects a bad address with an EndpointAddressError", async () => {
+  await assertRejectsSpiffe(
+    X509Source.create({ address: "unix://host/agent.sock" }),
+    EndpointAddressError,
+    "ERR_ENDPOINT_ADDRESS",
+    "workload endpoint unix socket URI must not include an authority: the address option is " +
+      '"unix://host/agent.sock"; use unix:///absolute/path (three slashes)',
+  );
 });
 
 Deno.test("X509Source keeps the last good SVID across malformed updates", async () => {
@@ -274,7 +282,9 @@ Deno.test("X509Source keeps the last good SVID across malformed updates", async 
     for (const [what, message, pattern] of bad) {
       const rejected = logger.lines.next(
         `the rejection of ${what}`,
-        (line) => line.startsWith("warn: X.509 context: rejected update: ") && pattern.test(line),
+        (line) =>
+          line.startsWith("warn: workloadapi: X.509 context: rejected update: ") &&
+          pattern.test(line),
       );
       agent.injectX509SvidResponse(0, message);
       await rejected;
@@ -364,7 +374,9 @@ Deno.test("X509Source picks the SVID by hint, by picker, or the first", async ()
     }),
     WorkloadApiError,
     "ERR_WORKLOAD_API",
-    "x509source: no update before the signal aborted; last watch error: x509source: the picker chose no SVID from the update",
+    `x509source: no update from the Workload API at ${agent.addresses[0]} (from the address ` +
+      "option) before the signal aborted; last watch error: x509source: the picker chose no " +
+      "SVID from the update",
   );
 });
 
