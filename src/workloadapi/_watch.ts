@@ -63,9 +63,26 @@ export function toWorkloadApiError(err: unknown): WorkloadApiError {
     const text = (details !== "" ? details : errorMessage(err))
       .replace(/\.? Resolution note: ?$/, "")
       .replace("Last error: Error: ", "Last error: ");
-    return new WorkloadApiError(`${grpcStatusName(code)}: ${text}`, { grpcCode: code, cause: err });
+    return new WorkloadApiError(`${grpcStatusName(code)}: ${text}${socketPermissionHint(text)}`, {
+      grpcCode: code,
+      cause: err,
+    });
   }
   return new WorkloadApiError(errorMessage(err), { cause: err });
+}
+
+/** Deno's denial of one of the three permissions a unix socket needs. */
+const SOCKET_DENIAL = /NotCapable: Requires (?:read|write|net) access to "(?:unix:)?(\/[^"]*)"/;
+
+/**
+ * Deno names one missing flag at a time, and a unix socket needs three: the hint names
+ * them all, so that a user fixes the command line once.
+ */
+function socketPermissionHint(text: string): string {
+  const path = SOCKET_DENIAL.exec(text)?.[1];
+  if (path === undefined) return "";
+  return ` (a unix socket needs --allow-net=unix:${path} --allow-read=${path} ` +
+    `--allow-write=${path})`;
 }
 
 /**

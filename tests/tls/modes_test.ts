@@ -407,7 +407,11 @@ Deno.test("a source the mode makes is closed with its socket and its server", as
     await closeServer(server);
     // The agent goes away: a live source would retry and say so; the owned ones are gone.
     await agent.close();
-    while (!given.lines.some((line) => line.includes("retrying"))) await delay(20);
+    // Bounded: the control must say it retries within 10 s.
+    for (let waited = 0; !given.lines.some((line) => line.includes("retrying")); waited += 20) {
+      assert.ok(waited < 10_000, `the control never retried: ${JSON.stringify(given.lines)}`);
+      await delay(20);
+    }
     await delay(100);
     assert.deepEqual(owned.lines, []);
   } finally {

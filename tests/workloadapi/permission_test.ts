@@ -14,4 +14,12 @@ Deno.test("a source without permission to reach the socket fails at once, naming
   const { stdout } = await child.output();
   const line = new TextDecoder().decode(stdout).trim();
   assert.match(line, /^WorkloadApiError: UNAVAILABLE: .*NotCapable: Requires \w+ access to /);
+  // Deno names one flag at a time; the hint names the three a unix socket needs.
+  const path = "/tmp/spiffe-ts-no-permission.sock";
+  assert.ok(
+    line.endsWith(
+      `(a unix socket needs --allow-net=unix:${path} --allow-read=${path} --allow-write=${path})`,
+    ),
+    line,
+  );
 });
