@@ -247,13 +247,14 @@ export async function expiredSource(
   return expiring;
 }
 
-/** A logger that records warnings and errors (e.g. a live source's retries). */
+/** A logger that records info lines, warnings and errors (e.g. a live source's retries). */
 export function recordingLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
   return {
     lines,
     debug() {},
-    info() {},
+    // Retries are logged at info (warnings are for waits and rejected updates).
+    info: (message) => lines.push(`info: ${message}`),
     warn: (message) => lines.push(`warn: ${message}`),
     error: (message) => lines.push(`error: ${message}`),
   };
