@@ -5,7 +5,7 @@
 import { SourceClosedError, SpiffeError, WorkloadApiError } from "../errors.ts";
 import { type ClientInternals, clientInternals, WorkloadApiClient } from "./client.ts";
 import { consoleLogger, type Logger } from "./logger.ts";
-import type { SourceOptions, WaitWarningOptions } from "./source_options.ts";
+import type { SourceOptions } from "./source_options.ts";
 import type { StreamKind } from "./_streams.ts";
 import { UpdateChannel } from "./_updates.ts";
 import { startWaitNotice, waitWarning } from "./_wait_notice.ts";
