@@ -128,9 +128,26 @@ export {
   mtlsWebServerOptions,
   type SpiffeServerOptions,
   tlsServerOptions,
-  type WebCertificate,
 } from "./src/tls/server_options.ts";
-export { peerIdFromSocket } from "./src/tls/peer.ts";
+export {
+  mtlsClientConfig,
+  mtlsServerConfig,
+  mtlsWebClientConfig,
+  mtlsWebServerConfig,
+  type SpiffeClientConfig,
+  type SpiffeServerConfig,
+  tlsClientConfig,
+  tlsServerConfig,
+  type WebCertificate,
+} from "./src/tls/config.ts";
+export {
+  clientConnectionOptions,
+  type ServerContextOptions,
+  serverContextOptions,
+} from "./src/tls/connection_options.ts";
+export { spiffeServer, type SpiffeServerBindOptions } from "./src/tls/spiffe_server.ts";
+export { spiffeConnect } from "./src/tls/spiffe_connect.ts";
+export { peerIdFromSocket, verifyPeer } from "./src/tls/peer.ts";
 export {
   type ClientMode,
   type ModeSources,

@@ -31,9 +31,26 @@ export {
   mtlsWebServerOptions,
   type SpiffeServerOptions,
   tlsServerOptions,
-  type WebCertificate,
 } from "./server_options.ts";
-export { peerIdFromSocket } from "./peer.ts";
+export {
+  mtlsClientConfig,
+  mtlsServerConfig,
+  mtlsWebClientConfig,
+  mtlsWebServerConfig,
+  type SpiffeClientConfig,
+  type SpiffeServerConfig,
+  tlsClientConfig,
+  tlsServerConfig,
+  type WebCertificate,
+} from "./config.ts";
+export {
+  clientConnectionOptions,
+  type ServerContextOptions,
+  serverContextOptions,
+} from "./connection_options.ts";
+export { spiffeServer, type SpiffeServerBindOptions } from "./spiffe_server.ts";
+export { spiffeConnect } from "./spiffe_connect.ts";
+export { peerIdFromSocket, verifyPeer } from "./peer.ts";
 export {
   type ClientMode,
   type ModeSources,
