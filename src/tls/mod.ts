@@ -1,7 +1,9 @@
 /**
  * SPIFFE mutual TLS on `node:tls` (go-spiffe's `spiffetls` and `spiffetls/tlsconfig`):
- * authorizers, option builders for your own servers and clients, and dial/listen with
- * go-spiffe's modes.
+ * authorizers; the building blocks (configs, `clientConnectionOptions` and
+ * `serverContextOptions` from live sources, `verifyPeer`, `spiffeConnect`, `spiffeServer`)
+ * for your own servers, clients and integrations; and dial/listen with go-spiffe's modes,
+ * thin layers over them.
  *
  * @example
  * ```ts ignore
