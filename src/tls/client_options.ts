@@ -1,13 +1,10 @@
 // The client option builders for plain node:tls consumers (`https.request`, an
 // `https.Agent`, undici's `connect` options): `clientConnectionOptions` of a config, plus
-// the fields such consumers need and dial does not (a `ca` an agent would otherwise fill
-// from the default store, a pool key, session resumption off).
+// what such pools need and dial does not (a pool key, session resumption off).
 import type { ConnectionOptions } from "node:tls";
 import type { X509BundleSource } from "../bundle/source.ts";
 import type { X509SvidSource } from "../svid/x509_svid.ts";
 import type { Authorizer } from "./authorizer.ts";
-import { listedBundles } from "./_bundles.ts";
-import { bundleAuthorities } from "./_credentials.ts";
 import { objectId } from "./_object_id.ts";
 import {
   mtlsClientConfig,
@@ -39,14 +36,9 @@ function poolKey(...parts: object[]): { sessionIdContext: string } {
 /** The options of a SPIFFE client config for agents and other plain consumers. */
 function agentOptions(config: SpiffeClientConfig): ConnectionOptions {
   const options = clientConnectionOptions(config);
-  if (config.kind === "mtls-web") {
-    return { ...options, ...(config.roots ? { ca: [...config.roots] } : {}) };
-  }
+  if (config.kind === "mtls-web") return options;
   return {
     ...options,
-    // The same roots again: `secureContext` wins in node:tls, but an https Agent that
-    // sees no `ca` fills one in from the default store.
-    ca: bundleAuthorities(listedBundles(config.bundleSource)!),
     ...poolKey(
       ...(config.kind === "mtls" ? [config.svidSource] : []),
       config.bundleSource,

@@ -4,7 +4,7 @@
 // from the next handshake on. Secure contexts are cached per SVID and bundle state.
 import type { ConnectionOptions, PeerCertificate, TlsOptions } from "node:tls";
 import { listedBundles } from "./_bundles.ts";
-import { currentSvid } from "./_credentials.ts";
+import { bundleAuthorities, currentSvid } from "./_credentials.ts";
 import {
   contextKey,
   contextOptions,
@@ -98,7 +98,8 @@ export function clientPlan(
  * `GetClientCertificate` and `VerifyPeerCertificate` together): a secure context with the
  * SVID current now and the bundles as its only roots (cached per SVID and bundle state),
  * `rejectUnauthorized: true`, and a `checkServerIdentity` that replaces the host name check
- * by {@linkcode verifyPeer}. They work with any node:tls client (`tls.connect`,
+ * by {@linkcode verifyPeer}, and the same roots as a plain `ca` (which an `https.Agent` would
+ * otherwise fill from the default store). They work with any node:tls client (`tls.connect`,
  * `https.request`, `http2.connect`, grpc-js); ask again for each connection to follow
  * rotations. A resumed TLS session skips `checkServerIdentity` in node:tls: turn
  * resumption off, or verify the socket again with `verifyPeer` (as
@@ -133,7 +134,12 @@ export function clientConnectionOptions(config: SpiffeClientConfig): ConnectionO
         "verifies the server after the handshake",
     );
   }
-  return plan.options;
+  // The roots again as a plain `ca`: `secureContext` wins in node:tls, but an https
+  // Agent that sees no `ca` reads the default store (Deno: it needs --allow-sys for that).
+  const roots = config.kind === "mtls-web"
+    ? config.roots?.slice()
+    : bundleAuthorities(listedBundles(config.bundleSource)!);
+  return roots === undefined ? plan.options : { ...plan.options, ca: roots };
 }
 
 /**

@@ -381,7 +381,8 @@ export function buildingBlockScenarios(lib, devagent, runtime) {
             lib.mtlsClientConfig(w.clientSvid, w.both, lib.authorizeId(SERVER_ID)),
           );
           assert.equal(options.rejectUnauthorized, true);
-          for (const field of ["ca", "sessionIdContext", "maxCachedSessions", "session"]) {
+          assert.equal(options.ca.length, 2, "the bundles, also as a plain `ca`");
+          for (const field of ["sessionIdContext", "maxCachedSessions", "session"]) {
             assert.ok(!(field in options), `no https-agent field ${field}`);
           }
           const socket = connect({ host: "127.0.0.1", port: s.port, ...options });
