@@ -18,6 +18,7 @@
 // TLS options are not used.
 import type { Socket } from "node:net";
 import { Server as TlsServer, type TlsOptions, type TLSSocket } from "node:tls";
+import { X509SvidError } from "../errors.ts";
 import type { SpiffeServerConfig } from "./config.ts";
 import { requireSide, serverContextFor } from "./connection_options.ts";
 import { verifyPeer } from "./peer.ts";
@@ -54,6 +55,20 @@ let runtimeHandler: ((...args: unknown[]) => void) | undefined;
 function tlsConnectionHandler(): (...args: unknown[]) => void {
   runtimeHandler ??= new TlsServer().listeners("connection")[0] as (...args: unknown[]) => void;
   return runtimeHandler;
+}
+
+/**
+ * What a failed handshake means: a client chain the TLS stack refused against the bundles
+ * is reported by node:tls (Node and Deno) as a bare `socket hang up`, with the reason in
+ * the socket's `authorizationError`; it becomes an X509SvidError naming that reason.
+ */
+function refusalOf(err: Error & { code?: string }, socket: TLSSocket): Error {
+  const reason = socket.authorizationError as unknown;
+  if (err.code !== "ECONNRESET" || typeof reason !== "string" || reason === "") return err;
+  return new X509SvidError(
+    `x509svid: the client's certificate chain does not verify against the bundles: ${reason}`,
+    { cause: err },
+  );
 }
 
 /** The ALPN setting node:tls servers keep from their constructor's options. */
@@ -161,7 +176,7 @@ export function spiffeServer<S extends TlsServer>(
   // node:tls reports a timeout but leaves the connection open.
   handshakes.on("tlsClientError", (err: Error, socket: TLSSocket) => {
     socket.destroy();
-    server.emit("tlsClientError", err, socket);
+    server.emit("tlsClientError", refusalOf(err, socket), socket);
   });
   handshakes.on("secureConnection", (socket: TLSSocket) => {
     if (config.kind !== "tls") {

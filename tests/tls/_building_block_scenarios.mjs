@@ -281,6 +281,37 @@ export function buildingBlockScenarios(lib, devagent, runtime) {
       },
     ),
 
+    scenario("spiffeServer names a client chain of a domain it holds no bundle for", async () => {
+      const w = await world(lib, devagent);
+      for (const bundles of [w.exampleBundle, w.minimalExample]) {
+        const s = await helloServer(
+          lib,
+          lib.mtlsServerConfig(w.serverSvid, bundles, lib.authorizeAny()),
+        );
+        try {
+          const result = await plainClient({
+            port: s.port,
+            ...pem(w.otherClientSvid),
+            ca: w.exampleBundle.marshal(),
+          });
+          assert.equal(result.data, "");
+          await until(() => s.refusals.length === 1, "the refusal");
+          const [refusal] = s.refusals;
+          assert.ok(refusal instanceof lib.X509SvidError, String(refusal));
+          if (bundles === w.exampleBundle) {
+            // Refused by the TLS stack, which holds the bundle; the reason is kept.
+            assert.equal(
+              refusal.message,
+              "x509svid: the client's certificate chain does not verify against the bundles: UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+            );
+          }
+          assert.deepEqual(s.seen, []);
+        } finally {
+          await closeServer(s.server);
+        }
+      }
+    }),
+
     scenario(
       "spiffeConnect refuses a wrong server ID and a server of no trusted domain, typed",
       async () => {
