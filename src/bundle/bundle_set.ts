@@ -233,6 +233,25 @@ export class BundleSet {
   }
 
   /**
+   * The X.509 part of every bundle of the set (`X509BundleSource.getX509Bundles`), as the
+   * read-only views {@linkcode BundleSet.getX509BundleForTrustDomain} gives.
+   *
+   * @returns The X.509 bundles, ordered by trust domain name.
+   *
+   * @example Listing a set's X.509 bundles
+   * ```ts
+   * import assert from "node:assert";
+   * import { BundleSet, SpiffeBundle, TrustDomain } from "@spiffe-ts/spiffe";
+   *
+   * const set = new BundleSet(new SpiffeBundle(TrustDomain.parse("example.org")));
+   * assert.deepEqual(set.getX509Bundles().map((b) => b.trustDomain.name), ["example.org"]);
+   * ```
+   */
+  getX509Bundles(): X509Bundle[] {
+    return this.bundles().map((bundle) => bundle.getX509BundleForTrustDomain(bundle.trustDomain));
+  }
+
+  /**
    * The JWT part of a trust domain's bundle: the set is a `JwtBundleSource`. The result is a
    * read-only view, as with {@linkcode BundleSet.getX509BundleForTrustDomain}.
    *

@@ -6,7 +6,8 @@ import type { X509Bundle } from "./x509_bundle.ts";
 /**
  * Anything that can hand out the X.509 bundle of a trust domain: an `X509Bundle` (for its own
  * trust domain), an `X509BundleSet`, a `SpiffeBundle`, a `BundleSet`, or a live Workload API
- * source. X509-SVID verification depends on this one method only.
+ * source. X509-SVID verification depends on this one method only; `getX509Bundles` is an
+ * optional extra for TLS (see there).
  *
  * @example Writing a source
  * ```ts
@@ -27,6 +28,19 @@ export interface X509BundleSource {
    * @throws {BundleError} When the source has no bundle for the trust domain.
    */
   getX509BundleForTrustDomain(trustDomain: TrustDomain): X509Bundle;
+
+  /**
+   * Optional: every X.509 bundle the source holds now, one per trust domain. Verification
+   * never needs it. The TLS layer uses it to give node:tls the bundles as its `ca` list,
+   * so that the TLS stack refuses a chain of no trusted domain during the handshake and a
+   * plain node:tls client (`https.request`, grpc-js) can run the SPIFFE check; a source
+   * without it still works with `dialWithMode`, `listenWithMode`, `spiffeServer`,
+   * `spiffeConnect` and `verifyPeer`, which then verify after the handshake only. Our
+   * bundles, bundle sets, `X509Source` and `BundleSource` implement it.
+   *
+   * @returns The bundles, as the source holds them now; treat them as read-only.
+   */
+  getX509Bundles?(): X509Bundle[];
 }
 
 /**

@@ -694,6 +694,27 @@ export class SpiffeBundle {
   }
 
   /**
+   * The X.509 part of this bundle as the one bundle of the source
+   * (`X509BundleSource.getX509Bundles`): the same read-only view as
+   * {@linkcode SpiffeBundle.getX509BundleForTrustDomain} gives.
+   *
+   * @returns One X.509 bundle.
+   *
+   * @example Listing a SPIFFE bundle's X.509 part
+   * ```ts
+   * import assert from "node:assert";
+   * import { SpiffeBundle, TrustDomain } from "@spiffe-ts/spiffe";
+   *
+   * const td = TrustDomain.parse("example.org");
+   * const bundle = new SpiffeBundle(td);
+   * assert.deepEqual(bundle.getX509Bundles(), [bundle.getX509BundleForTrustDomain(td)]);
+   * ```
+   */
+  getX509Bundles(): X509Bundle[] {
+    return [this.getX509BundleForTrustDomain(this.#trustDomain)];
+  }
+
+  /**
    * The JWT part of this bundle, when asked for its own trust domain: a SPIFFE bundle is a
    * `JwtBundleSource`. While the JWT authorities stay unchanged, every call returns the same
    * `JwtBundle` object; treat it as read-only.

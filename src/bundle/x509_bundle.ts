@@ -536,6 +536,24 @@ export class X509Bundle {
     }
     return this;
   }
+
+  /**
+   * The bundles of this source: the bundle itself (`X509BundleSource.getX509Bundles`).
+   *
+   * @returns `[this]`.
+   *
+   * @example A bundle lists itself
+   * ```ts
+   * import assert from "node:assert";
+   * import { TrustDomain, X509Bundle } from "@spiffe-ts/spiffe";
+   *
+   * const bundle = new X509Bundle(TrustDomain.parse("example.org"));
+   * assert.deepEqual(bundle.getX509Bundles(), [bundle]);
+   * ```
+   */
+  getX509Bundles(): X509Bundle[] {
+    return [this];
+  }
 }
 
 /**

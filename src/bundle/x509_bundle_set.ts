@@ -224,4 +224,22 @@ export class X509BundleSet {
       trustDomainArgument(trustDomain, "X509BundleSet.getX509BundleForTrustDomain(trustDomain)"),
     );
   }
+
+  /**
+   * Every bundle of the set (`X509BundleSource.getX509Bundles`), as {@linkcode X509BundleSet.bundles}.
+   *
+   * @returns The bundles, ordered by trust domain name (not copies).
+   *
+   * @example Listing a set's bundles
+   * ```ts
+   * import assert from "node:assert";
+   * import { TrustDomain, X509Bundle, X509BundleSet } from "@spiffe-ts/spiffe";
+   *
+   * const set = new X509BundleSet(new X509Bundle(TrustDomain.parse("example.org")));
+   * assert.deepEqual(set.getX509Bundles().map((b) => b.trustDomain.name), ["example.org"]);
+   * ```
+   */
+  getX509Bundles(): X509Bundle[] {
+    return this.bundles();
+  }
 }

@@ -1,9 +1,20 @@
 // Resolves the sources a mode needs: the given ones, or an X509Source made from the
-// Workload API (owned: closed together with the connection or server).
+// Workload API (owned: closed together with the connection or server); then the mode with
+// its sources is a config.
 import type { X509BundleSource } from "../bundle/source.ts";
 import type { X509SvidSource } from "../svid/x509_svid.ts";
 import { X509Source } from "../workloadapi/x509_source.ts";
 import type { ClientMode, ServerMode } from "./mode.ts";
+import {
+  mtlsClientConfig,
+  mtlsServerConfig,
+  mtlsWebClientConfig,
+  mtlsWebServerConfig,
+  type SpiffeClientConfig,
+  type SpiffeServerConfig,
+  tlsClientConfig,
+  tlsServerConfig,
+} from "./config.ts";
 
 export interface ResolvedSources {
   svidSource: X509SvidSource;
@@ -42,4 +53,28 @@ export async function resolveSources(
     signal: bounds.length > 0 ? AbortSignal.any(bounds) : undefined,
   });
   return { svidSource: svidSource ?? owned, bundleSource: bundleSource ?? owned, owned };
+}
+
+/** A client mode with its sources, as a config. */
+export function clientConfigFor(mode: ClientMode, sources: ResolvedSources): SpiffeClientConfig {
+  switch (mode.kind) {
+    case "tls":
+      return tlsClientConfig(sources.bundleSource, mode.authorizer);
+    case "mtls":
+      return mtlsClientConfig(sources.svidSource, sources.bundleSource, mode.authorizer);
+    case "mtls-web":
+      return mtlsWebClientConfig(sources.svidSource, mode.roots);
+  }
+}
+
+/** A server mode with its sources, as a config. */
+export function serverConfigFor(mode: ServerMode, sources: ResolvedSources): SpiffeServerConfig {
+  switch (mode.kind) {
+    case "tls":
+      return tlsServerConfig(sources.svidSource);
+    case "mtls":
+      return mtlsServerConfig(sources.svidSource, sources.bundleSource, mode.authorizer);
+    case "mtls-web":
+      return mtlsWebServerConfig(mode.certificate, sources.bundleSource, mode.authorizer);
+  }
 }

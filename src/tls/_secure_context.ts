@@ -16,7 +16,7 @@ export interface ContextParts {
   svid?: X509Svid;
   webCertificate?: { cert: string; key: string };
   bundles?: readonly X509Bundle[];
-  roots?: string[];
+  roots?: readonly string[];
 }
 
 /** A stable key for `parts`: object identities plus bundle revisions. */
@@ -34,7 +34,7 @@ export function contextOptions(
   parts: ContextParts,
 ): { cert?: string; key?: string; ca?: string[] } {
   const credentials = parts.svid ? svidCredentials(parts.svid) : parts.webCertificate;
-  const ca = parts.bundles ? bundleAuthorities(parts.bundles) : parts.roots;
+  const ca = parts.bundles ? bundleAuthorities(parts.bundles) : parts.roots?.slice();
   return { ...credentials, ...(ca ? { ca } : {}) };
 }
 

@@ -33,9 +33,15 @@ const CREDENTIAL_FIELDS = [
   "secureContext",
 ];
 const REFUSED = {
+  /** dialWithMode: it dials the address it is given. */
   client: [...CREDENTIAL_FIELDS, "checkServerIdentity", "rejectUnauthorized", "host", "port"],
+  /** spiffeConnect: where to connect is the caller's. */
+  connect: [...CREDENTIAL_FIELDS, "checkServerIdentity", "rejectUnauthorized"],
   server: [...CREDENTIAL_FIELDS, "requestCert", "rejectUnauthorized", "SNICallback"],
 };
+
+/** The fields `contextExtras` refuses for `side`. */
+export type RefusingSide = keyof typeof REFUSED;
 
 /**
  * Context fields Deno's node:tls (rustls underneath) ignores: only the protocol versions
@@ -69,14 +75,14 @@ export const SPIFFE_SECURE_OPTIONS = constants.SSL_OP_NO_RENEGOTIATION ?? 0;
 export type ContextExtras = Pick<SecureContextOptions, (typeof CONTEXT_FIELDS)[number]>;
 
 /**
- * Checks extra options for dial (`client`) or listen (`server`), and returns the fields to
- * build into the secure context.
+ * Checks extra options for dialWithMode (`client`), spiffeConnect (`connect`) or a server
+ * (`server`), and returns the fields to build into the secure context.
  *
  * @throws {TypeError} For a field that cannot be honoured, naming it.
  */
 export function contextExtras(
   options: object | undefined,
-  side: "client" | "server",
+  side: RefusingSide,
   where: string,
 ): ContextExtras {
   const extras: ContextExtras = {};
@@ -135,5 +141,15 @@ export function spiffeContextOptions(extras: ContextExtras): ContextExtras {
 export function withoutContextFields<T extends object>(options: T | undefined): Partial<T> {
   const rest: Record<string, unknown> = { ...options };
   for (const field of CONTEXT_FIELDS) delete rest[field];
+  return rest as Partial<T>;
+}
+
+/** The options without the fields `side` refuses (what spiffe-ts sets itself). */
+export function withoutRefusedFields<T extends object>(
+  options: T | undefined,
+  side: RefusingSide,
+): Partial<T> {
+  const rest: Record<string, unknown> = { ...options };
+  for (const field of REFUSED[side]) delete rest[field];
   return rest as Partial<T>;
 }

@@ -1,13 +1,18 @@
+// The client option builders for plain node:tls consumers (`https.request`, an
+// `https.Agent`, undici's `connect` options): `clientConnectionOptions` of a config, plus
+// what such pools need and dial does not (a pool key, session resumption off).
 import type { ConnectionOptions } from "node:tls";
 import type { X509BundleSource } from "../bundle/source.ts";
 import type { X509SvidSource } from "../svid/x509_svid.ts";
-import { type Authorizer, requireAuthorizer } from "./authorizer.ts";
-import { listX509Bundles } from "./_bundles.ts";
-import { secureContextFor } from "./_secure_context.ts";
-import { bundleAuthorities, currentSvid } from "./_credentials.ts";
-import { peerChain, type VerifiedPeer, verifyPeerChain } from "./peer.ts";
+import type { Authorizer } from "./authorizer.ts";
 import { objectId } from "../_internal/object_id.ts";
-import type { ContextExtras } from "./_tls_options.ts";
+import {
+  mtlsClientConfig,
+  mtlsWebClientConfig,
+  type SpiffeClientConfig,
+  tlsClientConfig,
+} from "./config.ts";
+import { clientConnectionOptions } from "./connection_options.ts";
 
 /**
  * Session resumption off for the pools that would resume: node:tls skips
@@ -15,65 +20,30 @@ import type { ContextExtras } from "./_tls_options.ts";
  * expired or whose ID is no longer authorized would stay trusted. `session: undefined`
  * wins over the session an `https.Agent` offers (it spreads the request options after
  * it), and `maxCachedSessions: 0` turns off the cache of an `https.Agent` or an undici
- * connector built from these options. `dialWithMode` resumes and verifies again instead.
+ * connector built from these options.
  */
 const NO_RESUMPTION = { session: undefined, maxCachedSessions: 0 };
 
 /**
  * A pool key for `https.Agent`: the agent reuses a kept-alive connection only for options
  * with the same `sessionIdContext` (ignored by clients otherwise), so a connection
- * checked with one bundle source and authorizer is never reused for another pair.
+ * checked with one SVID, bundle source and authorizer is never reused for another.
  */
 function poolKey(...parts: object[]): { sessionIdContext: string } {
   return { sessionIdContext: `spiffe-ts-${parts.map(objectId).join("-")}` };
 }
 
-/** The SPIFFE check that replaces the hostname check: verify per trust domain, then authorize. */
-function spiffeServerCheck(
-  bundleSource: X509BundleSource,
-  authorizer: Authorizer,
-  onVerified?: (peer: VerifiedPeer) => void,
-) {
-  return (
-    _hostname: string,
-    cert: Parameters<NonNullable<ConnectionOptions["checkServerIdentity"]>>[1],
-  ) => {
-    try {
-      // Not `onVerified?.(verifyPeerChain(...))`: an optional call skips evaluating its
-      // arguments.
-      const peer = verifyPeerChain(peerChain(cert), bundleSource, authorizer);
-      onVerified?.(peer);
-      return undefined;
-    } catch (err) {
-      return err as Error;
-    }
-  };
-}
-
-/**
- * The options of the SPIFFE client modes; `onVerified` receives the server's ID and chain
- * once the handshake's check passed (dialWithMode records them).
- */
-export function spiffeClientOptions(
-  svidSource: X509SvidSource | undefined,
-  bundleSource: X509BundleSource,
-  authorizer: Authorizer,
-  onVerified?: (peer: VerifiedPeer) => void,
-  extras?: ContextExtras,
-): ConnectionOptions {
-  requireAuthorizer(authorizer);
-  const bundles = listX509Bundles(bundleSource);
+/** The options of a SPIFFE client config for agents and other plain consumers. */
+function agentOptions(config: SpiffeClientConfig): ConnectionOptions {
+  const options = clientConnectionOptions(config);
+  if (config.kind === "mtls-web") return options;
   return {
-    secureContext: secureContextFor({
-      svid: svidSource ? currentSvid(svidSource) : undefined,
-      bundles,
-    }, extras),
-    // The same roots again: `secureContext` wins in node:tls, but an https Agent that
-    // sees no `ca` fills one in from the default store.
-    ca: bundleAuthorities(bundles),
-    rejectUnauthorized: true,
-    checkServerIdentity: spiffeServerCheck(bundleSource, authorizer, onVerified),
-    ...poolKey(bundleSource, authorizer),
+    ...options,
+    ...poolKey(
+      ...(config.kind === "mtls" ? [config.svidSource] : []),
+      config.bundleSource,
+      config.authorizer,
+    ),
     ...NO_RESUMPTION,
   };
 }
@@ -91,7 +61,8 @@ export function spiffeClientOptions(
  * @param bundleSource The bundles to trust (an X509Source, BundleSource, bundle or set).
  * @param authorizer Decides on the server's SPIFFE ID.
  * @returns Options for `tls.connect`, `https.request` or an undici `Agent`'s `connect`.
- * @throws {TypeError} Without an authorizer.
+ * @throws {TypeError} Without an authorizer, or when the bundle source cannot list its
+ * bundles (`X509BundleSource.getX509Bundles`; see `clientConnectionOptions`).
  *
  * @example
  * ```ts ignore
@@ -110,7 +81,7 @@ export function tlsClientOptions(
   bundleSource: X509BundleSource,
   authorizer: Authorizer,
 ): ConnectionOptions {
-  return spiffeClientOptions(undefined, bundleSource, authorizer);
+  return agentOptions(tlsClientConfig(bundleSource, authorizer));
 }
 
 /**
@@ -124,7 +95,8 @@ export function tlsClientOptions(
  * @param bundleSource The bundles to trust.
  * @param authorizer Decides on the server's SPIFFE ID.
  * @returns Options for `tls.connect`, `https.request` or an undici `Agent`'s `connect`.
- * @throws {TypeError} Without an authorizer.
+ * @throws {TypeError} Without an authorizer, or when the bundle source cannot list its
+ * bundles (`X509BundleSource.getX509Bundles`; see `clientConnectionOptions`).
  *
  * @example
  * ```ts ignore
@@ -143,7 +115,7 @@ export function mtlsClientOptions(
   bundleSource: X509BundleSource,
   authorizer: Authorizer,
 ): ConnectionOptions {
-  return spiffeClientOptions(svidSource, bundleSource, authorizer);
+  return agentOptions(mtlsClientConfig(svidSource, bundleSource, authorizer));
 }
 
 /**
@@ -169,18 +141,5 @@ export function mtlsWebClientOptions(
   svidSource: X509SvidSource,
   roots?: string[],
 ): ConnectionOptions {
-  return webClientOptions(svidSource, roots);
-}
-
-/** {@linkcode mtlsWebClientOptions} with a context shaped by `extras` (dialWithMode). */
-export function webClientOptions(
-  svidSource: X509SvidSource,
-  roots: string[] | undefined,
-  extras?: ContextExtras,
-): ConnectionOptions {
-  return {
-    secureContext: secureContextFor({ svid: currentSvid(svidSource), roots }, extras),
-    ...(roots ? { ca: roots } : {}),
-    rejectUnauthorized: true,
-  };
+  return agentOptions(mtlsWebClientConfig(svidSource, roots));
 }

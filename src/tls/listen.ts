@@ -1,15 +1,10 @@
 import { createServer, type Server, type TlsOptions } from "node:tls";
 import type { Authorizer } from "./authorizer.ts";
-import {
-  bindSpiffeServer,
-  mtlsServerOptions,
-  mtlsWebServerOptions,
-  tlsServerOptions,
-} from "./server_options.ts";
 import { mtlsServer, type ServerMode } from "./mode.ts";
-import { resolveSources } from "./_mode_sources.ts";
+import { resolveSources, serverConfigFor } from "./_mode_sources.ts";
+import { spiffeServer } from "./spiffe_server.ts";
 import { assertSupportedRuntime } from "./_runtime_version.ts";
-import { contextExtras, spiffeContextOptions } from "./_tls_options.ts";
+import { contextExtras, withoutContextFields } from "./_tls_options.ts";
 import { listenGuardingDenial } from "./_listen_permission.ts";
 
 /** Where to listen: a TCP host and port, or a unix socket path. */
@@ -38,7 +33,8 @@ export interface ListenOptions {
 
 /**
  * Starts a TLS server with one of go-spiffe's server modes (go-spiffe's
- * `spiffetls.ListenWithMode`) and resolves once it listens. Only clients that pass the
+ * `spiffetls.ListenWithMode`) and resolves once it listens: a `node:tls` server bound to
+ * the mode's config with `spiffeServer`. Only clients that pass the
  * mode's SPIFFE checks reach `secureConnection` listeners; a refused client is reported
  * as a `tlsClientError` (`unexpected ID "spiffe://..."`). The server keeps serving, swaps
  * in rotated SVIDs and bundles without a restart, and drops clients that stall their
@@ -70,22 +66,15 @@ export async function listenWithMode(
 ): Promise<Server> {
   options.signal?.throwIfAborted();
   assertSupportedRuntime();
-  const extras = contextExtras(options.tlsOptions, "server", "listenWithMode");
+  contextExtras(options.tlsOptions, "server", "listenWithMode");
   const { svidSource, bundleSource, owned } = await resolveSources(mode, options.signal);
   try {
-    const builtOptions = mode.kind === "tls"
-      ? tlsServerOptions(svidSource)
-      : mode.kind === "mtls"
-      ? mtlsServerOptions(svidSource, bundleSource, mode.authorizer)
-      : mtlsWebServerOptions(mode.certificate, bundleSource, mode.authorizer);
-    const spiffeOptions = { ...builtOptions, ...spiffeContextOptions(extras) };
-    const server = bindSpiffeServer(
-      createServer({
-        ...options.tlsOptions,
-        handshakeTimeout: options.handshakeTimeout ?? 10_000,
-        ...spiffeOptions,
-      }),
-      spiffeOptions,
+    // A plain node:tls server (its own plain options, e.g. ALPN, apply), bound to the mode's
+    // config: spiffeServer does its handshakes and verifies each client.
+    const server = spiffeServer(
+      createServer(withoutContextFields(options.tlsOptions)),
+      serverConfigFor(mode, { svidSource, bundleSource }),
+      { handshakeTimeout: options.handshakeTimeout ?? 10_000, tlsOptions: options.tlsOptions },
     );
     const bind = () =>
       new Promise<void>((resolve, reject) => {

@@ -1,7 +1,9 @@
 /**
  * SPIFFE mutual TLS on `node:tls` (go-spiffe's `spiffetls` and `spiffetls/tlsconfig`):
- * authorizers, option builders for your own servers and clients, and dial/listen with
- * go-spiffe's modes.
+ * authorizers; the building blocks (configs, `clientConnectionOptions` and
+ * `serverContextOptions` from live sources, `verifyPeer`, `spiffeConnect`, `spiffeServer`)
+ * for your own servers, clients and integrations; and dial/listen with go-spiffe's modes,
+ * thin layers over them.
  *
  * @example
  * ```ts ignore
@@ -31,9 +33,26 @@ export {
   mtlsWebServerOptions,
   type SpiffeServerOptions,
   tlsServerOptions,
-  type WebCertificate,
 } from "./server_options.ts";
-export { peerIdFromSocket } from "./peer.ts";
+export {
+  mtlsClientConfig,
+  mtlsServerConfig,
+  mtlsWebClientConfig,
+  mtlsWebServerConfig,
+  type SpiffeClientConfig,
+  type SpiffeServerConfig,
+  tlsClientConfig,
+  tlsServerConfig,
+  type WebCertificate,
+} from "./config.ts";
+export {
+  clientConnectionOptions,
+  type ServerContextOptions,
+  serverContextOptions,
+} from "./connection_options.ts";
+export { spiffeServer, type SpiffeServerBindOptions } from "./spiffe_server.ts";
+export { spiffeConnect } from "./spiffe_connect.ts";
+export { peerIdFromSocket, verifyPeer } from "./peer.ts";
 export {
   type ClientMode,
   type ModeSources,

@@ -4,7 +4,7 @@ import type { X509BundleSource } from "../bundle/source.ts";
 import type { X509SvidSource } from "../svid/x509_svid.ts";
 import type { X509SourceOptions } from "../workloadapi/x509_source.ts";
 import { type Authorizer, requireAuthorizer } from "./authorizer.ts";
-import type { WebCertificate } from "./server_options.ts";
+import type { WebCertificate } from "./config.ts";
 
 /** Checks a mode's authorizer at construction, then returns the mode. */
 function withAuthorizer<M extends (ClientMode | ServerMode) & { authorizer: Authorizer }>(

@@ -5,7 +5,7 @@ import { X509SvidError } from "../errors.ts";
 import type { SpiffeId } from "../spiffeid/spiffe_id.ts";
 import type { X509BundleSource } from "../bundle/source.ts";
 import { verifyX509SvidSync } from "../svid/verify.ts";
-import type { Authorizer } from "./authorizer.ts";
+import { type Authorizer, requireAuthorizer } from "./authorizer.ts";
 
 /** Where a socket's verified peer ID is kept: a property, so socket proxies (http2) see it. */
 const PEER_ID = Symbol("spiffe-ts.peerId");
@@ -98,6 +98,52 @@ export function verifySocketPeer(
   return id;
 }
 
+/**
+ * Verifies a TLS peer as SPIFFE requires, the one peer check every spiffe-ts path uses
+ * (go-spiffe's `tlsconfig.VerifyPeerCertificate`): the peer's X509-SVID chain must anchor in
+ * the bundle of its own trust domain (a CA of another trust domain cannot vouch for it,
+ * even with both bundles in the source), then `authorizer` decides on its ID. Give it a
+ * connected `TLSSocket` (either side; the ID is then recorded for
+ * {@linkcode peerIdFromSocket}) or the DER chain the peer presented, leaf first (e.g. from a
+ * gRPC auth context). Call it before reading or writing application data.
+ *
+ * @param peer A connected TLS socket, or the peer's DER certificates, leaf first.
+ * @param bundleSource The bundles to trust (any `X509BundleSource`).
+ * @param authorizer Decides on the peer's SPIFFE ID.
+ * @returns The peer's verified SPIFFE ID.
+ * @throws {X509SvidError} When the peer presented no certificate or its chain is not a
+ * valid X509-SVID of a trusted trust domain.
+ * @throws {AuthorizationError} When the authorizer refuses the ID (`unexpected ID "..."`),
+ * or whatever a custom authorizer throws.
+ * @throws {TypeError} Without an authorizer.
+ *
+ * @example Checking the client on a plain node:tls server
+ * ```ts ignore
+ * import { authorizeId, serverContextOptions, mtlsServerConfig, verifyPeer, X509Source } from "@spiffe-ts/spiffe";
+ * import tls from "node:tls";
+ *
+ * const source = await X509Source.create();
+ * const authorizer = authorizeId("spiffe://example.org/client");
+ * const config = mtlsServerConfig(source, source, authorizer);
+ * tls.createServer(serverContextOptions(config), (socket) => {
+ *   try {
+ *     console.log(`hello ${verifyPeer(socket, source, authorizer)}`);
+ *   } catch {
+ *     socket.destroy();
+ *   }
+ * });
+ * ```
+ */
+export function verifyPeer(
+  peer: TLSSocket | readonly Uint8Array[],
+  bundleSource: X509BundleSource,
+  authorizer: Authorizer,
+): SpiffeId {
+  requireAuthorizer(authorizer);
+  if (Array.isArray(peer)) return verifyPeerChain([...peer], bundleSource, authorizer).id;
+  return verifySocketPeer(peer as TLSSocket, bundleSource, authorizer);
+}
+
 /** Records the verified peer of a socket. */
 export function rememberPeer(socket: TLSSocket, id: SpiffeId): void {
   (socket as Remembered)[PEER_ID] = id;
@@ -105,10 +151,11 @@ export function rememberPeer(socket: TLSSocket, id: SpiffeId): void {
 
 /**
  * The SPIFFE ID of the peer of a TLS socket whose peer spiffe-ts verified and authorized:
- * a socket from `dialWithMode`, one a server reached through `listenWithMode` or
- * `bindSpiffeServer` (http2 streams' sockets included), or an `https`/`tls` client socket
- * made with the client option builders (identified by its verified leaf certificate,
- * whose key the peer proved in the handshake).
+ * a socket from `dialWithMode` or `spiffeConnect`, one a server reached through
+ * `listenWithMode` or `spiffeServer` (http2 streams' sockets included), one given to
+ * `verifyPeer`, or an `https`/`tls` client socket made with `clientConnectionOptions` or
+ * the client option builders (identified by its verified leaf certificate, whose key the
+ * peer proved in the handshake).
  *
  * @param socket The connected socket.
  * @returns The peer's verified SPIFFE ID.

@@ -1,72 +1,75 @@
-import type { Socket } from "node:net";
-import type { Server, TlsOptions, TLSSocket } from "node:tls";
+// The server option builders of the first API, kept as thin layers over the configs and
+// spiffeServer. Their options carry no credentials: a server built from them cannot
+// complete a handshake until it is bound, and its `SNICallback` refuses each client with
+// an error that names the missing step (Deno calls it for every client; Node only for one
+// that sends a server name, and otherwise refuses the client for want of a certificate).
+import type { SecureContext, Server, TlsOptions } from "node:tls";
 import type { X509BundleSource } from "../bundle/source.ts";
 import type { X509SvidSource } from "../svid/x509_svid.ts";
-import { type Authorizer, requireAuthorizer } from "./authorizer.ts";
-import { listX509Bundles } from "./_bundles.ts";
+import type { Authorizer } from "./authorizer.ts";
+import {
+  mtlsServerConfig,
+  mtlsWebServerConfig,
+  type SpiffeServerConfig,
+  tlsServerConfig,
+  type WebCertificate,
+} from "./config.ts";
+import { spiffeServer } from "./spiffe_server.ts";
 import { currentSvid } from "./_credentials.ts";
-import { contextKey, contextOptions, type ContextParts } from "./_secure_context.ts";
-import { pickContextFields, spiffeContextOptions } from "./_tls_options.ts";
-import { verifySocketPeer } from "./peer.ts";
-import { sendRefusalAlert } from "./_refusal_alert.ts";
+import {
+  SPIFFE_SECURE_OPTIONS,
+  spiffeContextOptions,
+  withoutRefusedFields,
+} from "./_tls_options.ts";
 
-/** A web server certificate and key in PEM, for the `mtlsWeb*` server modes. */
-export interface WebCertificate {
-  /** The certificate chain in PEM. */
-  cert: string;
-  /** The private key in PEM. */
-  key: string;
-}
-
-/** Where a SPIFFE server's credentials and peer checks come from. */
-interface ServerPlan {
-  svidSource?: X509SvidSource;
-  webCertificate?: WebCertificate;
-  /** Set when client certificates are required and checked. */
-  clients?: { bundleSource: X509BundleSource; authorizer: Authorizer };
-}
-
-/** Where the plan travels inside the options (an enumerable symbol survives `{...spread}`). */
-const PLAN = Symbol.for("spiffe-ts.serverPlan");
-const BOUND = Symbol.for("spiffe-ts.boundServer");
+export type { WebCertificate } from "./config.ts";
 
 /**
- * `node:tls` server options made by spiffe-ts. Besides the plain fields they carry the
- * SPIFFE plan (under a symbol key that survives `{ ...spread }`), which
- * {@linkcode bindSpiffeServer} installs on the server.
+ * `node:tls` server options made by the deprecated server option builders: no credentials,
+ * and an `SNICallback` that refuses every client until {@linkcode bindSpiffeServer} binds the
+ * server.
+ *
+ * @deprecated Build the server without TLS options and bind it with `spiffeServer(server,
+ * config)`.
  */
 export type SpiffeServerOptions = TlsOptions;
 
-type WithPlan = TlsOptions & { [PLAN]?: ServerPlan };
+/** The message a server built from these options gives until it is bound. */
+export const UNBOUND_MESSAGE =
+  "spiffe-ts: server options used without spiffeServer(...) (or bindSpiffeServer): the server presents no certificate and accepts no client until it is bound";
 
-function parts(plan: ServerPlan): ContextParts {
+type SniCallback = (
+  servername: string,
+  callback: (err: Error | null, ctx?: SecureContext) => void,
+) => void;
+
+/** The config behind each options object, by its `SNICallback` (the one field a spread keeps that is ours). */
+const configs = new WeakMap<SniCallback, SpiffeServerConfig>();
+
+function unboundOptions(config: SpiffeServerConfig): SpiffeServerOptions {
+  // As before the options carried the SVID: an expired one is refused at once.
+  if (config.kind !== "mtls-web") currentSvid(config.svidSource);
+  const refuse: SniCallback = (_servername, callback) => callback(new TypeError(UNBOUND_MESSAGE));
+  configs.set(refuse, config);
   return {
-    svid: plan.svidSource ? currentSvid(plan.svidSource) : undefined,
-    webCertificate: plan.webCertificate,
-    bundles: plan.clients ? listX509Bundles(plan.clients.bundleSource) : undefined,
+    SNICallback: refuse,
+    ...spiffeContextOptions({}),
+    // Fail closed on every path: no certificate, no roots, client certificates required.
+    ...(config.kind === "tls" ? {} : { requestCert: true, rejectUnauthorized: true, ca: [] }),
   };
 }
 
-function serverOptions(plan: ServerPlan): SpiffeServerOptions {
-  const { cert, key } = contextOptions(parts(plan));
-  const options: WithPlan = { cert, key, ...spiffeContextOptions({}), [PLAN]: plan };
-  if (plan.clients) {
-    requireAuthorizer(plan.clients.authorizer);
-    // Fail closed until bindSpiffeServer installs the SPIFFE checks: with no CA at all,
-    // no client certificate verifies, so an unbound server accepts no client.
-    Object.assign(options, { requestCert: true, rejectUnauthorized: true, ca: [] });
-  }
-  return options;
-}
-
 /**
- * `node:tls` server options that present the X509-SVID and ask for no client certificate
- * (go-spiffe's `tlsconfig.TLSServerConfig`). Pass them to `tls.createServer`,
+ * `node:tls` server options for a server that presents the X509-SVID and asks for no client
+ * certificate (go-spiffe's `tlsconfig.TLSServerConfig`). Pass them to `tls.createServer`,
  * `https.createServer` or `http2.createSecureServer`, then call
- * {@linkcode bindSpiffeServer} so that each new connection gets the current SVID.
+ * {@linkcode bindSpiffeServer}: the options hold no certificate, so an unbound server
+ * accepts nobody.
  *
+ * @deprecated Use `spiffeServer(server, tlsServerConfig(svidSource))`.
  * @param svidSource Where the server's SVID comes from (an X509Source or an X509Svid).
  * @returns The options.
+ * @throws {X509SvidError} When the source's SVID has expired.
  *
  * @example
  * ```ts ignore
@@ -80,17 +83,16 @@ function serverOptions(plan: ServerPlan): SpiffeServerOptions {
  * ```
  */
 export function tlsServerOptions(svidSource: X509SvidSource): SpiffeServerOptions {
-  return serverOptions({ svidSource });
+  return unboundOptions(tlsServerConfig(svidSource));
 }
 
 /**
  * `node:tls` server options for SPIFFE mutual TLS (go-spiffe's
- * `tlsconfig.MTLSServerConfig`): present the X509-SVID, require a client X509-SVID that
- * anchors in the bundle of its own trust domain, and authorize its ID. Node has no
- * server-side hook for custom peer verification, so the checks are installed on the
- * server by {@linkcode bindSpiffeServer}; until then the options accept no client at all
- * (they fail closed).
+ * `tlsconfig.MTLSServerConfig`), to bind with {@linkcode bindSpiffeServer}; until then the
+ * server accepts no client at all (it fails closed, naming the missing step).
  *
+ * @deprecated Use `spiffeServer(server, mtlsServerConfig(svidSource, bundleSource,
+ * authorizer))`.
  * @param svidSource Where the server's SVID comes from.
  * @param bundleSource The bundles to trust for clients.
  * @param authorizer Decides on the client's SPIFFE ID.
@@ -113,14 +115,16 @@ export function mtlsServerOptions(
   bundleSource: X509BundleSource,
   authorizer: Authorizer,
 ): SpiffeServerOptions {
-  return serverOptions({ svidSource, clients: { bundleSource, authorizer } });
+  return unboundOptions(mtlsServerConfig(svidSource, bundleSource, authorizer));
 }
 
 /**
  * `node:tls` server options that present a Web PKI certificate and require a SPIFFE
- * client certificate (go-spiffe's `tlsconfig.MTLSWebServerConfig`). Bind them with
+ * client certificate (go-spiffe's `tlsconfig.MTLSWebServerConfig`), to bind with
  * {@linkcode bindSpiffeServer}, as for {@linkcode mtlsServerOptions}.
  *
+ * @deprecated Use `spiffeServer(server, mtlsWebServerConfig(certificate, bundleSource,
+ * authorizer))`.
  * @param certificate The server's web certificate chain and key, in PEM.
  * @param bundleSource The bundles to trust for clients.
  * @param authorizer Decides on the client's SPIFFE ID.
@@ -140,21 +144,17 @@ export function mtlsWebServerOptions(
   bundleSource: X509BundleSource,
   authorizer: Authorizer,
 ): SpiffeServerOptions {
-  return serverOptions({ webCertificate: certificate, clients: { bundleSource, authorizer } });
+  return unboundOptions(mtlsWebServerConfig(certificate, bundleSource, authorizer));
 }
 
 /**
- * Installs the SPIFFE checks of server options made by spiffe-ts on a `tls.Server` (or
- * an `https`/`http2` secure server built from them):
+ * Binds a server built from the deprecated option builders' `options` (spread copies
+ * included): `spiffeServer(server, config)` with the config the builder made, keeping the
+ * context fields (`maxVersion`, `ciphers`...), `handshakeTimeout` and other plain TLS
+ * options spread into `options`.
  *
- * - before each handshake, the server's secure context is brought up to date with the
- *   source (a rotated SVID or bundle is used without a restart; contexts are rebuilt only
- *   when the source changed);
- * - after each handshake that required a client certificate, the client's chain is
- *   verified against the bundle of its own trust domain and its ID authorized, before
- *   any `secureConnection` listener sees the socket. A refused client is destroyed and
- *   reported as a `tlsClientError` whose error is, e.g., `unexpected ID "spiffe://..."`.
- *
+ * @deprecated Use `spiffeServer(server, config)` with a config from `tlsServerConfig`,
+ * `mtlsServerConfig` or `mtlsWebServerConfig`.
  * @param server The server created with `options`.
  * @param options The options from a spiffe-ts server builder.
  * @returns The same server.
@@ -172,58 +172,11 @@ export function mtlsWebServerOptions(
  * ```
  */
 export function bindSpiffeServer<S extends Server>(server: S, options: SpiffeServerOptions): S {
-  const plan = (options as WithPlan)[PLAN];
-  if (plan === undefined) throw new TypeError("the options were not made by a spiffe-ts builder");
-  const bound = server as S & { [BOUND]?: boolean };
-  if (bound[BOUND]) return server;
-  bound[BOUND] = true;
-
-  let currentKey = "";
-  const refresh = () => {
-    const now = parts(plan);
-    const key = contextKey(now);
-    if (key === currentKey) return;
-    currentKey = key;
-    server.setSecureContext({
-      ...contextOptions(now),
-      // The caller's protocol and cipher choices survive every rotation.
-      ...spiffeContextOptions(pickContextFields(options)),
-      ...(plan.clients ? { requestCert: true, rejectUnauthorized: true } : {}),
-    });
-  };
-  refresh();
-  server.prependListener("connection", (socket: Socket) => {
-    try {
-      refresh();
-    } catch (err) {
-      // No valid SVID to present (e.g. it expired while the agent is away): refuse this
-      // client and keep serving; the next connection tries again.
-      socket.destroy();
-      server.emit("tlsClientError", err, socket);
-    }
-  });
-  // A client that failed its handshake (or stalled past handshakeTimeout) is dropped:
-  // node:tls reports a timeout but leaves the connection open.
-  server.on("tlsClientError", (_err: Error, socket: Socket) => socket.destroy());
-
-  const clients = plan.clients;
-  if (clients !== undefined) {
-    const emit = server.emit as (event: string | symbol, ...args: unknown[]) => boolean;
-    // Every `secureConnection` listener, the http servers' own included, only ever sees
-    // clients that passed the SPIFFE checks.
-    server.emit = function (this: S, event: string | symbol, ...args: unknown[]): boolean {
-      if (event === "secureConnection") {
-        const socket = args[0] as TLSSocket;
-        try {
-          verifySocketPeer(socket, clients.bundleSource, clients.authorizer);
-        } catch (err) {
-          sendRefusalAlert(socket);
-          socket.destroy();
-          return emit.call(this, "tlsClientError", err, socket);
-        }
-      }
-      return emit.call(this, event, ...args);
-    } as S["emit"];
-  }
-  return server;
+  const config = configs.get(options?.SNICallback as SniCallback);
+  if (config === undefined) throw new TypeError("the options were not made by a spiffe-ts builder");
+  const { handshakeTimeout, ...rest } = withoutRefusedFields(options, "server");
+  // The builder's own renegotiation refusal is not a caller's choice (Deno refuses the
+  // field); spiffeServer sets it anyway.
+  if (rest.secureOptions === SPIFFE_SECURE_OPTIONS) delete rest.secureOptions;
+  return spiffeServer(server, config, { handshakeTimeout, tlsOptions: rest });
 }

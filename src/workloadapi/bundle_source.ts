@@ -114,6 +114,24 @@ export class BundleSource implements X509BundleSource, JwtBundleSource, AsyncDis
   }
 
   /**
+   * Every current X.509 bundle, federated ones included (`X509BundleSource.getX509Bundles`).
+   *
+   * @returns The bundles of the current snapshot.
+   * @throws {SourceClosedError} After `close()`.
+   *
+   * @example
+   * ```ts ignore
+   * import type { BundleSource } from "@spiffe-ts/spiffe";
+   *
+   * declare const source: BundleSource;
+   * console.log(source.getX509Bundles().length);
+   * ```
+   */
+  getX509Bundles(): X509Bundle[] {
+    return this.snapshot().x509.bundles();
+  }
+
+  /**
    * The current JWT bundle of `trustDomain`.
    *
    * @param trustDomain The trust domain.

@@ -173,6 +173,24 @@ export class X509Source implements X509SvidSource, X509BundleSource, AsyncDispos
   }
 
   /**
+   * Every current X.509 bundle, federated ones included (`X509BundleSource.getX509Bundles`).
+   *
+   * @returns The bundles of the current snapshot.
+   * @throws {SourceClosedError} After `close()`.
+   *
+   * @example
+   * ```ts ignore
+   * import type { X509Source } from "@spiffe-ts/spiffe";
+   *
+   * declare const source: X509Source;
+   * console.log(source.getX509Bundles().map((bundle) => bundle.trustDomain.name));
+   * ```
+   */
+  getX509Bundles(): X509Bundle[] {
+    return this.#core.current().bundles.bundles();
+  }
+
+  /**
    * Calls `listener` with every new state (not with the current one).
    *
    * @param listener Receives each new snapshot; a throw is logged, not propagated.
