@@ -59,6 +59,7 @@ export {
   matchAny,
   type Matcher,
   matchId,
+  matchIdPrefix,
   matchMemberOf,
   matchOneOf,
   MAX_ID_LENGTH,
@@ -119,8 +120,11 @@ export {
   type X509SourceSnapshot,
 } from "./src/workloadapi/mod.ts";
 export {
+  authorizeAllOf,
   authorizeAny,
+  authorizeAnyOf,
   authorizeId,
+  authorizeIdPrefix,
   authorizeMatches,
   authorizeMemberOf,
   authorizeOneOf,

@@ -76,6 +76,40 @@ export function matchOneOf(...expected: (SpiffeId | string)[]): Matcher {
 }
 
 /**
+ * A matcher that accepts `prefix` and every ID below it (go-spiffe's `MatchIDPrefix`): an
+ * ID of the same trust domain whose path equals the prefix's path or extends it on a
+ * segment boundary (`/db` accepts `/db` and `/db/replica`, not `/dbx`).
+ *
+ * @param prefix The ID prefix, as a {@linkcode SpiffeId} or a string; it must have a path.
+ * @returns The matcher; it throws `unexpected ID "<id>"` for any other ID.
+ * @throws {SpiffeIdError} When `prefix` is a string that is not a valid SPIFFE ID.
+ * @throws {TypeError} When `prefix` is neither, or has no path (go-spiffe's matcher then
+ * refuses every ID with `prefix must have a path`; here the mistake is reported at once).
+ *
+ * @example
+ * ```ts
+ * import { matchIdPrefix, SpiffeId } from "@spiffe-ts/spiffe";
+ *
+ * const match = matchIdPrefix("spiffe://example.org/db");
+ * match(SpiffeId.parse("spiffe://example.org/db/replica")); // does not throw
+ * ```
+ */
+export function matchIdPrefix(prefix: SpiffeId | string): Matcher {
+  const want = spiffeIdArgument(prefix, "matchIdPrefix(prefix)");
+  if (want.path === "") {
+    throw new TypeError(`matchIdPrefix(prefix): prefix must have a path, got "${want}"`);
+  }
+  return (id) => {
+    const path = id.path;
+    if (
+      !id.memberOf(want.trustDomain) || (path !== want.path && !path.startsWith(`${want.path}/`))
+    ) {
+      throw unexpectedId(id);
+    }
+  };
+}
+
+/**
  * A matcher that accepts every ID in `trustDomain`.
  *
  * @param trustDomain The trust domain to accept, as a {@linkcode TrustDomain} or a string.

@@ -13,5 +13,12 @@
  */
 export { TrustDomain } from "./trust_domain.ts";
 export { SpiffeId } from "./spiffe_id.ts";
-export { matchAny, type Matcher, matchId, matchMemberOf, matchOneOf } from "./match.ts";
+export {
+  matchAny,
+  type Matcher,
+  matchId,
+  matchIdPrefix,
+  matchMemberOf,
+  matchOneOf,
+} from "./match.ts";
 export { MAX_ID_LENGTH, MAX_TRUST_DOMAIN_LENGTH } from "./limits.ts";

@@ -1,7 +1,14 @@
 import type { X509Certificate } from "node:crypto";
 import { type SpiffeId, spiffeIdArgument } from "../spiffeid/spiffe_id.ts";
 import { type TrustDomain, trustDomainArgument } from "../spiffeid/trust_domain.ts";
-import { matchAny, type Matcher, matchId, matchMemberOf, matchOneOf } from "../spiffeid/match.ts";
+import {
+  matchAny,
+  type Matcher,
+  matchId,
+  matchIdPrefix,
+  matchMemberOf,
+  matchOneOf,
+} from "../spiffeid/match.ts";
 import { argumentError } from "../_internal/argument.ts";
 
 /**
@@ -90,6 +97,99 @@ export function authorizeMemberOf(trustDomain: TrustDomain | string): Authorizer
   return authorizeMatches(
     matchMemberOf(trustDomainArgument(trustDomain, "authorizeMemberOf(trustDomain)")),
   );
+}
+
+/**
+ * Allows `prefix` and every peer ID below it in the same trust domain (go-spiffe's
+ * `AuthorizeIDPrefix`): `spiffe://example.org/db` allows `.../db` and `.../db/replica`, not
+ * `.../dbx`.
+ *
+ * @param prefix The ID prefix, as a {@linkcode SpiffeId} or a string; it must have a path.
+ * @returns The authorizer; it throws `unexpected ID "<id>"` for any other peer.
+ * @throws {SpiffeIdError} When `prefix` is a string that is not a valid SPIFFE ID.
+ * @throws {TypeError} When `prefix` is neither, or has no path.
+ *
+ * @example
+ * ```ts
+ * import { authorizeIdPrefix, SpiffeId } from "@spiffe-ts/spiffe";
+ *
+ * const authorize = authorizeIdPrefix("spiffe://example.org/db");
+ * authorize(SpiffeId.parse("spiffe://example.org/db/replica"), []); // allowed
+ * ```
+ */
+export function authorizeIdPrefix(prefix: SpiffeId | string): Authorizer {
+  return authorizeMatches(matchIdPrefix(prefix));
+}
+
+/**
+ * Allows a peer that any of `authorizers` allows. When none does, the first one's refusal
+ * is thrown, so the message stays the one that authorizer gives (e.g. go-spiffe's
+ * `unexpected ID "<id>"`).
+ *
+ * @param authorizers At least one authorizer.
+ * @returns The authorizer.
+ * @throws {TypeError} When there is none, or one is not a function.
+ *
+ * @example
+ * ```ts
+ * import { authorizeAnyOf, authorizeId, authorizeMemberOf } from "@spiffe-ts/spiffe";
+ *
+ * const authorizer = authorizeAnyOf(
+ *   authorizeId("spiffe://example.org/admin"),
+ *   authorizeMemberOf("partner.example"),
+ * );
+ * ```
+ */
+export function authorizeAnyOf(...authorizers: Authorizer[]): Authorizer {
+  const all = authorizerList(authorizers, "authorizeAnyOf");
+  return (id, verifiedChains) => {
+    let first: unknown;
+    for (const [index, authorizer] of all.entries()) {
+      try {
+        authorizer(id, verifiedChains);
+        return;
+      } catch (err) {
+        if (index === 0) first = err;
+      }
+    }
+    throw first;
+  };
+}
+
+/**
+ * Allows a peer only when every one of `authorizers` allows it; the first refusal is thrown.
+ *
+ * @param authorizers At least one authorizer.
+ * @returns The authorizer.
+ * @throws {TypeError} When there is none, or one is not a function.
+ *
+ * @example
+ * ```ts
+ * import { authorizeAllOf, authorizeIdPrefix, authorizeMemberOf } from "@spiffe-ts/spiffe";
+ *
+ * const authorizer = authorizeAllOf(
+ *   authorizeMemberOf("example.org"),
+ *   authorizeIdPrefix("spiffe://example.org/payments"),
+ * );
+ * ```
+ */
+export function authorizeAllOf(...authorizers: Authorizer[]): Authorizer {
+  const all = authorizerList(authorizers, "authorizeAllOf");
+  return (id, verifiedChains) => {
+    for (const authorizer of all) authorizer(id, verifiedChains);
+  };
+}
+
+function authorizerList(authorizers: Authorizer[], call: string): readonly Authorizer[] {
+  if (authorizers.length === 0) {
+    throw new TypeError(`${call}: at least one authorizer is required`);
+  }
+  for (const [index, authorizer] of authorizers.entries()) {
+    if (typeof authorizer !== "function") {
+      throw argumentError(`${call}(authorizers[${index}])`, "an Authorizer function", authorizer);
+    }
+  }
+  return [...authorizers];
 }
 
 /**

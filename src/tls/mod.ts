@@ -19,8 +19,11 @@
  * @module
  */
 export {
+  authorizeAllOf,
   authorizeAny,
+  authorizeAnyOf,
   authorizeId,
+  authorizeIdPrefix,
   authorizeMatches,
   authorizeMemberOf,
   authorizeOneOf,
