@@ -6,7 +6,11 @@ import { Buffer } from "node:buffer";
 import { inspect } from "node:util";
 import { before, test } from "node:test";
 import {
+  authorizeAllOf,
+  authorizeAnyOf,
   authorizeId,
+  authorizeIdPrefix,
+  authorizeMemberOf,
   authorizeOneOf,
   BundleError,
   BundleSet,
@@ -170,5 +174,23 @@ test("errors carry a reason per condition", async () => {
       "x509svid: could not verify leaf certificate: x509: certificate signed by unknown authority",
     );
     return true;
+  });
+});
+
+test("authorizeIdPrefix and the combinators decide as on Deno", () => {
+  const id = (text) => SpiffeId.parse(text);
+  const prefix = authorizeIdPrefix("spiffe://example.org/db");
+  prefix(id("spiffe://example.org/db/replica"), []);
+  assert.throws(() => prefix(id("spiffe://example.org/dbx"), []), {
+    message: 'unexpected ID "spiffe://example.org/dbx"',
+  });
+  const any = authorizeAnyOf(authorizeId("spiffe://example.org/a"), authorizeMemberOf("b.org"));
+  any(id("spiffe://b.org/x"), []);
+  assert.throws(() => any(id("spiffe://example.org/c"), []), {
+    message: 'unexpected ID "spiffe://example.org/c"',
+  });
+  const all = authorizeAllOf(authorizeMemberOf("example.org"), prefix);
+  assert.throws(() => all(id("spiffe://other.org/db"), []), {
+    message: 'unexpected trust domain "other.org"',
   });
 });
