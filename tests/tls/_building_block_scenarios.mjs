@@ -8,23 +8,12 @@ import { connect as http2Connect, createSecureServer } from "node:http2";
 import { createServer as createHttpsServer, request as httpsRequest } from "node:https";
 import { createServer as createNetServer } from "node:net";
 import { connect, createServer } from "node:tls";
+import { delay, within } from "./_scenario_wait.mjs";
 
 const SERVER_ID = "spiffe://example.org/server";
 const CLIENT_ID = "spiffe://example.org/client";
 const OTHER_CLIENT_ID = "spiffe://other.org/client";
 const HOUR = 3600_000;
-const BOUND_MS = 10_000;
-
-/** Rejects when `promise` takes longer than BOUND_MS. */
-function within(promise, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), BOUND_MS);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Waits until `check()` is true (bounded). */
 async function until(check, what) {

@@ -13,22 +13,11 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, createServer } from "node:tls";
+import { delay, within } from "./_scenario_wait.mjs";
 
 const SERVER_ID = "spiffe://example.org/server";
 const CLIENT_ID = "spiffe://example.org/client";
 const OTHER_ID = "spiffe://example.org/other";
-const BOUND_MS = 10_000;
-
-/** Rejects when `promise` takes longer than BOUND_MS. */
-function within(promise, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), BOUND_MS);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A devagent serving the server and client identities, with a source for each. */
 async function world(lib, startDevAgent, agentOptions = {}) {
